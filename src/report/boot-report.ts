@@ -1,0 +1,110 @@
+// /run/immucore/report.json: what this boot decided and did, for `immucore status`, for support
+// and for tests. Built from the plan and the runner's records; pure.
+import type {MountSpec} from '../boot/mount-spec.ts';
+import type {BootPlan} from '../boot/plan.ts';
+import type {Problem} from '../boot/problem.ts';
+import type {RunResult, StepRecord} from '../dag/index.ts';
+import {renderError} from './errors.ts';
+
+/** A mount immucore made: the planned spec (fstype resolved) and the device it resolved to. */
+export interface MountMade extends MountSpec {
+  step: string;
+  /** The block device or loop device behind a LABEL=/UUID= source. */
+  device?: string;
+  /** `already`: the target already held this source (e.g. dracut mounted /sysroot). */
+  result: 'mounted' | 'already';
+}
+
+/** One item of a step that failed while the step went on (a volume, an RW path, a persistent path). */
+export interface ItemFailure {
+  step: string;
+  item: string;
+  message: string;
+  hint?: string;
+}
+
+export type BootStatus = 'ok' | 'degraded' | 'failed' | 'cancelled';
+
+export interface BootReport {
+  version: 1;
+  status: BootStatus;
+  state: string;
+  mode: string;
+  cmdline: string;
+  image?: string;
+  startedAt: string;
+  durationMs: number;
+  problems: Problem[];
+  steps: Array<{
+    name: string;
+    policy: string;
+    outcome: StepRecord['outcome'];
+    startMs?: number;
+    durationMs?: number;
+    skipReason?: string;
+    error?: {message: string; lines: string[]};
+    mounts: MountMade[];
+    failures: ItemFailure[];
+  }>;
+  mounts: MountMade[];
+  failures: ItemFailure[];
+  /** Items skipped with a warning (an RW path missing from the image): the boot stays ok. */
+  warnings: ItemFailure[];
+  criticalPath: string[];
+}
+
+export interface ReportInput {
+  plan: BootPlan;
+  records: StepRecord[];
+  /** The run's status, or undefined while the report step itself is still running. */
+  status: RunResult['status'];
+  mounts: MountMade[];
+  failures: ItemFailure[];
+  warnings: ItemFailure[];
+  startedAt: Date;
+  durationMs: number;
+  criticalPath: string[];
+}
+
+/**
+ * The boot's status: failed or cancelled as the runner says; degraded when a step or an item failed
+ * or the input had an error (a default was used in its place); ok otherwise.
+ */
+export function decideBootStatus(input: Pick<ReportInput, 'status' | 'failures' | 'plan'>): BootStatus {
+  if (input.status === 'failed' || input.status === 'cancelled') return input.status;
+  const inputErrors = input.plan.problems.some((p) => p.level === 'error');
+  return input.status === 'degraded' || input.failures.length > 0 || inputErrors ? 'degraded' : 'ok';
+}
+
+export function buildReport(input: ReportInput): BootReport {
+  const {plan} = input;
+  return {
+    version: 1,
+    status: decideBootStatus(input),
+    state: plan.state.state,
+    mode: plan.state.mode,
+    cmdline: plan.config.raw.trim(),
+    ...(plan.image ? {image: plan.image} : {}),
+    startedAt: input.startedAt.toISOString(),
+    durationMs: round(input.durationMs),
+    problems: plan.problems,
+    steps: input.records.map((r) => ({
+      name: r.name,
+      policy: plan.steps.find((s) => s.name === r.name)?.policy ?? 'degrade',
+      outcome: r.outcome,
+      ...(r.startMs !== undefined ? {startMs: round(r.startMs), durationMs: round(r.durationMs ?? 0)} : {}),
+      ...(r.skipReason ? {skipReason: r.skipReason} : {}),
+      ...(r.error ? {error: {message: r.error.message, lines: renderError(r.error)}} : {}),
+      mounts: input.mounts.filter((m) => m.step === r.name),
+      failures: input.failures.filter((f) => f.step === r.name),
+    })),
+    mounts: input.mounts,
+    failures: input.failures,
+    warnings: input.warnings,
+    criticalPath: input.criticalPath,
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

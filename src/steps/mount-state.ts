@@ -1,0 +1,28 @@
+// The early mounts: a tmpfs on the initramfs /tmp, and the partition that holds the image files.
+import {BootError} from '../report/errors.ts';
+import type {StepContext} from './context.ts';
+import {mountDevice, mountPlain} from './mounting.ts';
+
+export async function mountTmp(ctx: StepContext): Promise<void> {
+  for (const spec of ctx.boot.step('mount-tmp').mounts) {
+    await ctx.sys.mkdirp(spec.target);
+    await mountPlain(ctx, spec);
+  }
+}
+
+// Read-only unless rd.immucore.debugrw: the images must not change under a running system. It
+// stays mounted in the booted system, because systemd moves the initramfs /run at switch-root.
+export async function mountState(ctx: StepContext): Promise<void> {
+  const [spec] = ctx.boot.step('mount-state').mounts;
+  if (!spec) throw new BootError('the plan has no images partition to mount');
+  const {config} = ctx.plan;
+  try {
+    await mountDevice(ctx, spec, {timeoutSec: config.devTimeoutSec, fsck: config.fsck});
+  } catch (cause) {
+    throw new BootError(`Cannot mount the images partition ${spec.source} at ${spec.target}`, {
+      cause,
+      input: spec.source,
+      hint: `Check that a partition labelled ${spec.source.replace(/^LABEL=/, '')} exists (blkid) and holds an ext4 filesystem; a slow disk may need rd.immucore.devtimeout=<seconds> (now ${config.devTimeoutSec}).`,
+    });
+  }
+}

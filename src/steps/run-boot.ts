@@ -1,0 +1,157 @@
+// One boot, end to end: read the cmdline, plan, run the steps, write the report, and on a fatal
+// failure paint the failure screen and stop the initrd (SPEC §9).
+import {parseCmdline} from '../boot/cmdline.ts';
+import {planBoot} from '../boot/plan.ts';
+import {runSteps, type StepRecord} from '../dag/index.ts';
+import type {BootReport} from '../report/boot-report.ts';
+import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts';
+import {createLogger, type Logger} from '../report/logger.ts';
+import type {Sys} from '../sys/sys.ts';
+import {bootSteps} from './boot-steps.ts';
+import {BootSession, type StageRunner, type StepContext} from './context.ts';
+import {NO_STAGES} from './run-stages.ts';
+import {FAILURE_FILE, LOG_FILE, REPORT_FILE, writeBootReport} from './write-report.ts';
+
+export interface BootOptions {
+  sys: Sys;
+  stages?: StageRunner;
+  signal?: AbortSignal;
+  /** Where readable log lines and the failure screen go; default stderr. */
+  console?: (text: string) => void;
+  /** In the initramfs (root `/`): break shells and reboots are real. */
+  live?: boolean;
+}
+
+export interface BootOutcome {
+  report: BootReport;
+  /** 0 for ok and degraded; 1 when the system cannot boot; 143 when stopped by SIGTERM. */
+  exitCode: number;
+}
+
+export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
+  const {sys} = opts;
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const signal = opts.signal ?? new AbortController().signal;
+  const write = opts.console ?? ((text: string) => process.stderr.write(text));
+  const config = parseCmdline((await sys.readText('/proc/cmdline')) ?? '');
+  const plan = planBoot(config);
+  await sys.mkdirp('/run/immucore');
+  const log = createLogger({file: sys.resolvePath(LOG_FILE), console: write, debug: config.debug});
+  log.info(`${plan.state.state} boot, ${plan.state.mode} plan, ${plan.steps.length} steps`);
+  for (const p of plan.problems)
+    log[p.level === 'error' ? 'error' : 'warn'](
+      `${p.message} ("${p.input}"); using the default. Try: ${p.hint}`,
+    );
+
+  const records = new Map<string, StepRecord>();
+  const timing = () => ({startedAt, durationMs: performance.now() - t0});
+  const boot = new BootSession({
+    plan,
+    stages: opts.stages ?? NO_STAGES,
+    records: () => [...records.values()],
+    timing,
+  });
+  const steps = bootSteps(plan);
+  const result = await runSteps(steps, {
+    signal,
+    context: (step): StepContext => ({
+      get plan() {
+        return boot.plan;
+      },
+      sys,
+      log: log.child({step: step.name}),
+      signal,
+      boot,
+      step: step.name,
+    }),
+    beforeStep: async (step) => {
+      if (config.breakBefore.includes(step.name)) await breakShell(sys, log, step.name, opts.live === true);
+    },
+    onEvent: (e) => {
+      const prefix = `step ${e.step} ${e.position}`;
+      if (e.type === 'start') {
+        records.set(e.step, {name: e.step, outcome: 'ok', startMs: e.atMs});
+        log.debug(`${prefix}: starting`);
+      } else if (e.type === 'done') {
+        records.set(e.step, {...records.get(e.step), name: e.step, outcome: 'ok', durationMs: e.durationMs});
+        log.info(`${prefix}: done in ${Math.round(e.durationMs)}ms`);
+      } else if (e.type === 'failed') {
+        records.set(e.step, {
+          ...records.get(e.step),
+          name: e.step,
+          outcome: 'failed',
+          durationMs: e.durationMs,
+          error: e.error,
+        });
+        log.error(`${prefix}: failed: ${e.error.message}`);
+      } else {
+        records.set(e.step, {name: e.step, outcome: 'skipped', skipReason: e.reason});
+        log.info(`${prefix}: skipped (${e.reason})`);
+      }
+    },
+  });
+
+  const report = await writeBootReport(sys, boot, result.records, result.status, timing());
+  log.info(
+    `boot ${report.status} in ${Math.round(report.durationMs)}ms; critical path: ${report.criticalPath.join(' → ')}`,
+  );
+  if (result.status === 'failed' || result.status === 'cancelled') {
+    const failed = result.fatal ?? result.records.find((r) => r.outcome === 'failed');
+    const facts = {
+      plan: boot.plan,
+      step: failed?.name ?? 'none (stopped by SIGTERM)',
+      error: failed?.error ?? new Error('immucore was stopped (SIGTERM) before the boot was complete'),
+      logFile: LOG_FILE,
+      reportFile: REPORT_FILE,
+      ...(config.rebootOnFailure ? {rebootInSec: 10} : {}),
+    };
+    await sys.writeText(FAILURE_FILE, renderFailureLog(facts), {mode: 0o600});
+    await paintFailureScreen(sys, config.consoles, renderFailureScreen(facts), write, log);
+    if (config.rebootOnFailure) await rebootAfterFailure(sys, log, opts.live === true);
+  }
+  log.flush();
+  return {report, exitCode: result.status === 'cancelled' ? 143 : result.status === 'failed' ? 1 : 0};
+}
+
+// The screen goes to our own output (the unit sends it to journal and console) and to every
+// console= device, because on a headless edge box the serial console may be the only one read.
+async function paintFailureScreen(
+  sys: Sys,
+  consoles: string[],
+  screen: string,
+  write: (t: string) => void,
+  log: Logger,
+): Promise<void> {
+  write(screen);
+  for (const tty of consoles) {
+    try {
+      await sys.writeText(`/dev/${tty}`, screen.replaceAll('\n', '\r\n'));
+    } catch (err) {
+      log.warn(`cannot paint the failure screen on /dev/${tty}: ${(err as Error).message}, ignoring.`);
+    }
+  }
+}
+
+async function breakShell(sys: Sys, log: Logger, step: string, live: boolean): Promise<void> {
+  if (!live) {
+    log.warn(`rd.immucore.break=${step}: a break shell only opens in the initramfs, ignoring.`);
+    return;
+  }
+  log.warn(`rd.immucore.break=${step}: stopped before ${step}; exit the shell to go on`);
+  await sys.run(['/bin/sh', '-i'], {
+    stdio: 'inherit',
+    env: {PS1: `immucore break (${step}) # `},
+    okExitCodes: Array.from({length: 256}, (_, i) => i),
+  });
+}
+
+async function rebootAfterFailure(sys: Sys, log: Logger, live: boolean): Promise<void> {
+  if (!live) {
+    log.warn('rd.immucore.rebootonfailure: not rebooting outside the initramfs, ignoring.');
+    return;
+  }
+  // The only fixed wait in immucore, asked for by SPEC §9: time to read the failure screen.
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  await sys.run(['systemctl', 'reboot', '--force']);
+}

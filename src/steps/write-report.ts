@@ -1,0 +1,58 @@
+// The boot report and timeline under /run/immucore (SPEC §8). Written by the `report` step, and
+// once more when the run has ended so the report step's own timing and the final status are in.
+import {criticalPath, type RunResult, type StepRecord} from '../dag/index.ts';
+import {type BootReport, buildReport} from '../report/boot-report.ts';
+import {renderTimeline} from '../report/timeline.ts';
+import type {Sys} from '../sys/sys.ts';
+import type {BootSession, StepContext} from './context.ts';
+
+export const REPORT_FILE = '/run/immucore/report.json';
+export const TIMELINE_FILE = '/run/immucore/boot-timeline.json';
+export const LOG_FILE = '/run/immucore/immucore.log';
+export const FAILURE_FILE = '/run/immucore/boot_failure.log';
+
+export interface ReportTiming {
+  startedAt: Date;
+  durationMs: number;
+}
+
+export async function writeBootReport(
+  sys: Sys,
+  boot: BootSession,
+  records: StepRecord[],
+  status: RunResult['status'],
+  timing: ReportTiming,
+): Promise<BootReport> {
+  const path = criticalPath(records, boot.plan.steps);
+  const report = buildReport({
+    plan: boot.plan,
+    records,
+    status,
+    mounts: boot.mounts,
+    failures: boot.failures,
+    warnings: boot.warnings,
+    criticalPath: path,
+    ...timing,
+  });
+  await sys.mkdirp('/run/immucore');
+  await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  await sys.writeText(
+    TIMELINE_FILE,
+    `${JSON.stringify(renderTimeline(records, {state: report.state, status: report.status}))}\n`,
+  );
+  return report;
+}
+
+/** The `report` step: everything else has settled; the status is what the records say so far. */
+export async function writeReport(ctx: StepContext): Promise<void> {
+  const records = ctx.boot.records();
+  const failed = records.some((r) => r.outcome === 'failed');
+  const fatal = records.some(
+    (r) => r.outcome === 'failed' && ctx.plan.steps.find((s) => s.name === r.name)?.policy === 'fatal',
+  );
+  const status = ctx.signal.aborted ? 'cancelled' : fatal ? 'failed' : failed ? 'degraded' : 'ok';
+  const report = await writeBootReport(ctx.sys, ctx.boot, records, status, ctx.boot.timing());
+  ctx.log.info(
+    `boot ${report.status}: ${report.mounts.length} mounts, critical path ${report.criticalPath.join(' → ')}`,
+  );
+}

@@ -1,0 +1,174 @@
+// The seam between immucore and the machine: every mount, loop device, probe, fsck, file and
+// process goes through `Sys`. `LinuxSys` (linux.ts) is the real one; step tests use a recording fake.
+//
+// Paths: every path immucore creates or reads (`/run/cos`, `/sysroot/etc`, `/proc/cmdline`, image
+// files, bind sources, overlay dirs) is resolved against the Sys root (`/` in the initramfs, a temp
+// dir in tests). Devices are always the real ones: a `/dev/...` path given where a device is
+// expected (a mount source, `probe`, `fsck`, `detachLoop`), and every device Sys returns.
+import type {MountSpec} from '../boot/mount-spec.ts';
+
+/** One line of /proc/self/mountinfo, with `target` relative to the Sys root. */
+export interface MountEntry {
+  id: number;
+  parentId: number;
+  /** `major:minor` of the mounted filesystem, e.g. `7:3`. */
+  majorMinor: string;
+  /** The directory of the filesystem that is mounted (a bind shows the bound dir, else `/`). */
+  root: string;
+  target: string;
+  /** Per-mount options: `ro`, `nosuid`, `relatime`... */
+  options: string[];
+  fstype: string;
+  /** `/dev/loop3`, `tmpfs`, `overlay`... */
+  source: string;
+  /** Filesystem options: `lowerdir=...`, `size=...`... */
+  superOptions: string[];
+}
+
+/** What a filesystem says about itself. `undefined` from `probe` means no filesystem was recognised. */
+export interface BlockInfo {
+  /** `ext4`, `ext3`, `ext2`, `vfat`, `iso9660`, `squashfs`, `xfs`, or whatever blkid names. */
+  fstype: string;
+  label?: string;
+  uuid?: string;
+}
+
+export type FsckMode = 'auto' | 'skip' | 'force';
+export type FsckRepair = 'preen' | 'yes' | 'no';
+
+export interface FsckOptions {
+  mode: FsckMode;
+  repair: FsckRepair;
+}
+
+/**
+ * `clean` (exit 0), `repaired` (1), `reboot-advised` (2: errors fixed, the kernel may hold stale
+ * data; log it and go on), `skipped` (fsck.mode=skip, or not an ext filesystem). Exit 4 or more throws.
+ */
+export interface FsckResult {
+  outcome: 'clean' | 'repaired' | 'reboot-advised' | 'skipped';
+  exitCode?: number;
+  /** e2fsck's output, or why the check was skipped. */
+  output: string;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface RunOptions {
+  /** Resolved against the Sys root. */
+  cwd?: string;
+  /** Added to the environment immucore runs with. */
+  env?: Record<string, string>;
+  input?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Exit codes that are not a failure (0 always is). */
+  okExitCodes?: number[];
+  /** `inherit` hands the terminal to the process (a break shell); its output is then not captured. */
+  stdio?: 'pipe' | 'inherit';
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CopyUpResult {
+  /** Top-most entries that were missing in `to` and were copied (a whole missing tree counts once). */
+  copied: number;
+}
+
+export interface Sys {
+  /** The real directory that immucore's `/` stands for. */
+  readonly root: string;
+  /** The real path of an immucore path (`/sysroot/etc` → `<root>/sysroot/etc`). */
+  resolvePath(path: string): string;
+
+  // Files. Missing is `undefined`; every other failure throws a SysError.
+  readText(path: string): Promise<string | undefined>;
+  /** Creates or replaces the file; `mode` is applied even when the file already existed. */
+  writeText(path: string, text: string, opts?: {mode?: number}): Promise<void>;
+  mkdirp(...paths: string[]): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  readdir(path: string): Promise<string[] | undefined>;
+  /** `target` is written as given (resolved by whoever follows the link); `path` is root-relative. */
+  symlink(target: string, path: string): Promise<'created' | 'already'>;
+  readlink(path: string): Promise<string | undefined>;
+  /**
+   * Copy the tree `from` into `to` preserving owner, mode, timestamps, xattrs, symlinks, hard links
+   * and special files. Nothing that exists in `to` is touched: not a file, not a directory's mode.
+   */
+  copyUp(from: string, to: string): Promise<CopyUpResult>;
+
+  // Mounts.
+  /**
+   * `LABEL=`/`UUID=`/`PARTLABEL=`/`PARTUUID=` sources are looked up (not waited for), `fstype: 'auto'`
+   * is probed. A target whose top mount already holds that source is `already`.
+   */
+  mount(spec: MountSpec): Promise<'mounted' | 'already'>;
+  unmount(target: string, opts?: {lazy?: boolean; recursive?: boolean}): Promise<'unmounted' | 'not-mounted'>;
+  /** The mounts at or below the Sys root, in mount order. */
+  listMounts(): Promise<MountEntry[]>;
+
+  // Loop devices.
+  /** `/dev/loopN`. An image already attached with the same read-only flag reuses its device. */
+  attachLoop(image: string, opts: {readOnly: boolean; partscan?: boolean}): Promise<string>;
+  /** Detaching a device that is not attached does nothing. */
+  detachLoop(device: string): Promise<void>;
+
+  // Block devices.
+  /** `LABEL=x`, `UUID=x`, `PARTLABEL=x`, `PARTUUID=x`, `CDLABEL=x` or `/dev/x`; throws on two matches. */
+  findDevice(spec: string): Promise<string | undefined>;
+  /** Look once, then wait on device events (never a poll); ETIMEDOUT SysError after `timeoutMs`. */
+  waitForDevice(spec: string, opts: WaitOptions): Promise<string>;
+  probe(device: string): Promise<BlockInfo | undefined>;
+  fsck(device: string, opts: FsckOptions): Promise<FsckResult>;
+
+  /** Run a tool; a non-zero exit (outside `okExitCodes`) throws a SysError. */
+  run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
+}
+
+export interface SysErrorInfo {
+  /** `EEXIT` (a tool failed), `ETIMEDOUT`, `EDUPLICATE`, `ENOENT`, `EINVAL`, `ABORT_ERR`, or an errno. */
+  code: string;
+  argv?: readonly string[];
+  exitCode?: number;
+  /** The end of the tool's stderr. */
+  stderr?: string;
+  hint?: string;
+  cause?: unknown;
+}
+
+/** A failure touching the machine: carries the argv, exit code and end of stderr. Branch on `code`. */
+export class SysError extends Error {
+  override name = 'SysError';
+  readonly code: string;
+  readonly argv?: readonly string[];
+  readonly exitCode?: number;
+  readonly stderr?: string;
+  readonly hint?: string;
+
+  constructor(message: string, info: SysErrorInfo) {
+    super(message, info.cause === undefined ? undefined : {cause: info.cause});
+    this.code = info.code;
+    this.argv = info.argv;
+    this.exitCode = info.exitCode;
+    this.stderr = info.stderr;
+    this.hint = info.hint;
+  }
+}
+
+/** `mount -t overlay overlay '/a b'`: argv as a reader would type it, for messages only. */
+export function formatArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+/** The last `max` characters of a tool's stderr, trimmed, for an error message. */
+export function tailOf(text: string, max = 600): string {
+  const t = text.trim();
+  return t.length <= max ? t : `…${t.slice(-max)}`;
+}
