@@ -1,6 +1,10 @@
 // Every command, listed explicitly: the compiled binary has no command folder to glob.
 import {PlanCommand} from './plan-command.ts';
+import {RunCommand} from './run-command.ts';
+import {StatusCommand} from './status-command.ts';
 
 export const COMMANDS = {
+  run: RunCommand,
   plan: PlanCommand,
+  status: StatusCommand,
 };

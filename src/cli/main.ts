@@ -3,6 +3,7 @@
 // inside a `bun --compile` binary, so the root plugin is built here from an inline pjson and its
 // command cache is set to the static command map before oclif loads it.
 import {Config, Errors, flush, Plugin, run} from '@oclif/core';
+import {BootError, renderError} from '../report/errors.ts';
 import {COMMANDS} from './commands.ts';
 import {VERSION} from './version.ts';
 
@@ -42,6 +43,16 @@ export async function main(argv: string[]): Promise<void> {
     await run(withDefaultCommand(argv), config);
     await flush();
   } catch (error) {
+    // Our own errors carry causes and a hint: print every link and the `Try:` line.
+    if (error instanceof BootError) {
+      process.stderr.write(
+        `${renderError(error)
+          .map((l, i) => (i === 0 ? `Error: ${l}` : l))
+          .join('\n')}\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
     Errors.handle(error as Error);
   }
 }

@@ -10,6 +10,8 @@ export interface FailureFacts {
   logFile: string;
   reportFile: string;
   rebootInSec?: number;
+  /** Stopped by SIGTERM rather than by a failure. */
+  cancelled?: boolean;
 }
 
 export function renderFailureScreen(f: FailureFacts): string {
@@ -17,7 +19,9 @@ export function renderFailureScreen(f: FailureFacts): string {
   const lines = [
     '',
     bar,
-    `immucore: the system cannot boot (${f.plan.state.state} boot, step ${f.step} failed)`,
+    f.cancelled
+      ? `immucore: stopped by SIGTERM before the ${f.plan.state.state} boot was complete (in step ${f.step})`
+      : `immucore: the system cannot boot (${f.plan.state.state} boot, step ${f.step} failed)`,
     bar,
     ...renderError(f.error).map((l) => `  ${l}`),
     '',

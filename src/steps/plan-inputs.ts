@@ -7,14 +7,18 @@ import {type BootPlan, planBoot} from '../boot/plan.ts';
 import {UsageError} from '../report/errors.ts';
 
 export interface PlanInputs {
-  /** The cmdline text; undefined = read /proc/cmdline. */
+  /** The cmdline text; undefined = read `cmdlineFile`. */
   cmdline?: string;
+  /** Default /proc/cmdline. */
+  cmdlineFile?: string;
   layoutFile?: string;
   extraLayoutFile?: string;
 }
 
 export async function planForInputs(inputs: PlanInputs): Promise<BootPlan> {
-  const config = parseCmdline(inputs.cmdline ?? (await mustRead('/proc/cmdline', 'the kernel command line')));
+  const config = parseCmdline(
+    inputs.cmdline ?? (await mustRead(inputs.cmdlineFile ?? '/proc/cmdline', 'the kernel command line')),
+  );
   const layout =
     inputs.layoutFile === undefined ? undefined : await mustRead(inputs.layoutFile, 'the layout file');
   const extra =

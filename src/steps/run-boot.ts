@@ -84,7 +84,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
           durationMs: e.durationMs,
           error: e.error,
         });
-        log.error(`${prefix}: failed: ${e.error.message}`);
+        log.error(e.error.message);
       } else {
         records.set(e.step, {name: e.step, outcome: 'skipped', skipReason: e.reason});
         log.info(`${prefix}: skipped (${e.reason})`);
@@ -105,6 +105,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       logFile: LOG_FILE,
       reportFile: REPORT_FILE,
       ...(config.rebootOnFailure ? {rebootInSec: 10} : {}),
+      cancelled: result.status === 'cancelled',
     };
     await sys.writeText(FAILURE_FILE, renderFailureLog(facts), {mode: 0o600});
     await paintFailureScreen(sys, config.consoles, renderFailureScreen(facts), write, log);

@@ -1,0 +1,46 @@
+import {Command, Flags} from '@oclif/core';
+import {hasErrors, planToJson, renderPlanText} from '../report/plan-view.ts';
+import {planForInputs} from '../steps/plan-inputs.ts';
+import {runBoot} from '../steps/run-boot.ts';
+import {LinuxSys} from '../sys/linux.ts';
+
+export class RunCommand extends Command {
+  static override summary =
+    'Boot: mount the root image, overlays and persistent state at /sysroot (what the initramfs unit runs).';
+  static override description =
+    'Reads /proc/cmdline, plans the boot and runs it, then writes /run/immucore/report.json. Exits non-zero when the system cannot boot, so the initrd stops before switch-root. SIGTERM finishes the mount in flight, writes the report and exits 143.';
+  static override examples = ['<%= config.bin %> run', '<%= config.bin %> run --dry-run'];
+  static override flags = {
+    'dry-run': Flags.boolean({description: 'print the plan and touch nothing (same as `immucore plan`)'}),
+    json: Flags.boolean({description: 'with --dry-run: print the plan as JSON'}),
+    root: Flags.string({
+      hidden: true,
+      description:
+        'treat this directory as / (tests): /proc/cmdline, /run and /sysroot are read and made below it',
+    }),
+    devices: Flags.string({
+      hidden: true,
+      description: 'comma-separated block devices (kernel names) that label lookups may see (test isolation)',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(RunCommand);
+    const root = flags.root ?? '/';
+    if (flags['dry-run']) {
+      const plan = await planForInputs({cmdlineFile: `${root.replace(/\/$/, '')}/proc/cmdline`});
+      this.log(flags.json ? JSON.stringify(planToJson(plan), null, 2) : renderPlanText(plan).trimEnd());
+      if (hasErrors(plan)) this.exit(2);
+      return;
+    }
+    const sys = new LinuxSys({root, ...(flags.devices ? {devices: flags.devices.split(',')} : {})});
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    const {exitCode} = await runBoot({sys, signal: controller.signal, live: root === '/'});
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    if (exitCode !== 0) this.exit(exitCode);
+  }
+}

@@ -1,0 +1,29 @@
+// `immucore status`: the boot report as a person in the recovery shell wants to read it.
+import type {BootReport} from './boot-report.ts';
+import {renderProblem} from './plan-view.ts';
+
+export function renderStatus(r: BootReport): string {
+  const out = [
+    `boot ${r.status}: ${r.state} boot (${r.mode} plan) in ${Math.round(r.durationMs)} ms, started ${r.startedAt}`,
+    ...(r.image ? [`root image: ${r.image}`] : []),
+    `cmdline: ${r.cmdline}`,
+    '',
+    'steps:',
+  ];
+  for (const s of r.steps) {
+    const when =
+      s.startMs === undefined ? '' : ` at ${Math.round(s.startMs)} ms, ${Math.round(s.durationMs ?? 0)} ms`;
+    const why = s.outcome === 'skipped' ? ` (${s.skipReason})` : s.error ? `: ${s.error.message}` : '';
+    out.push(`  ${s.outcome.padEnd(7)} ${s.name}${when}${why}`);
+  }
+  out.push('', `critical path: ${r.criticalPath.join(' → ')}`, `mounts made: ${r.mounts.length}`);
+  for (const f of r.failures)
+    out.push(`  failed: ${f.step} ${f.item}: ${f.message}${f.hint ? ` (try: ${f.hint})` : ''}`);
+  for (const w of r.warnings)
+    out.push(`  warning: ${w.step} ${w.item}: ${w.message}${w.hint ? ` (try: ${w.hint})` : ''}`);
+  if (r.problems.length) {
+    out.push('', 'problems in the input:');
+    for (const p of r.problems) out.push(...renderProblem(p).map((l) => `  ${l}`));
+  }
+  return `${out.join('\n')}\n`;
+}

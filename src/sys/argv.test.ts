@@ -1,0 +1,148 @@
+import {describe, expect, it} from 'vitest';
+import type {MountSpec} from '../boot/mount-spec.ts';
+import {blkidProbeArgs, e2fsckArgs, fsckOutcome, losetupArgs, mountArgs, umountArgs} from './argv.ts';
+import {cpArgs, cpNoClobberFlag} from './copy-up.ts';
+import type {FsckOptions} from './sys.ts';
+
+describe('mountArgs', () => {
+  const cases: Array<{name: string; spec: MountSpec; want: string[]}> = [
+    {
+      name: 'an ext4 device read-only',
+      spec: {source: '/dev/loop3', target: '/sysroot', fstype: 'ext4', options: ['ro']},
+      want: ['mount', '-t', 'ext4', '-o', 'ro', '/dev/loop3', '/sysroot'],
+    },
+    {
+      name: 'an overlay joins its options with commas',
+      spec: {
+        source: 'overlay',
+        target: '/sysroot/etc',
+        fstype: 'overlay',
+        options: ['lowerdir=/sysroot/etc', 'upperdir=/run/overlay/etc/.overlay/upper', 'workdir=/w'],
+      },
+      want: [
+        'mount',
+        '-t',
+        'overlay',
+        '-o',
+        'lowerdir=/sysroot/etc,upperdir=/run/overlay/etc/.overlay/upper,workdir=/w',
+        'overlay',
+        '/sysroot/etc',
+      ],
+    },
+    {
+      name: 'a bind has no type',
+      spec: {source: '/a', target: '/b', fstype: 'none', options: ['bind']},
+      want: ['mount', '-o', 'bind', '/a', '/b'],
+    },
+    {
+      name: 'auto lets mount detect the type',
+      spec: {source: '/dev/sdb1', target: '/mnt', fstype: 'auto', options: []},
+      want: ['mount', '/dev/sdb1', '/mnt'],
+    },
+    {
+      name: 'tmpfs with a size',
+      spec: {source: 'tmpfs', target: '/run/overlay', fstype: 'tmpfs', options: ['size=20%']},
+      want: ['mount', '-t', 'tmpfs', '-o', 'size=20%', 'tmpfs', '/run/overlay'],
+    },
+    {
+      name: 'a path with a space stays one argument',
+      spec: {source: '/a b', target: '/c d', fstype: 'none', options: ['bind']},
+      want: ['mount', '-o', 'bind', '/a b', '/c d'],
+    },
+  ];
+  it.each(cases)('$name', ({spec, want}) => expect(mountArgs(spec)).toEqual(want));
+});
+
+describe('umountArgs', () => {
+  const cases = [
+    {name: 'plain', opts: {}, want: ['umount', '/sysroot']},
+    {name: 'lazy', opts: {lazy: true}, want: ['umount', '-l', '/sysroot']},
+    {
+      name: 'recursive and lazy',
+      opts: {lazy: true, recursive: true},
+      want: ['umount', '-l', '-R', '/sysroot'],
+    },
+  ];
+  it.each(cases)('$name', ({opts, want}) => expect(umountArgs('/sysroot', opts)).toEqual(want));
+});
+
+describe('losetupArgs', () => {
+  const cases = [
+    {
+      name: 'read-only',
+      opts: {readOnly: true},
+      want: ['losetup', '--find', '--show', '--read-only', '/i.img'],
+    },
+    {name: 'read-write', opts: {readOnly: false}, want: ['losetup', '--find', '--show', '/i.img']},
+    {
+      name: 'with partitions',
+      opts: {readOnly: true, partscan: true},
+      want: ['losetup', '--find', '--show', '--read-only', '--partscan', '/i.img'],
+    },
+  ];
+  it.each(cases)('$name', ({opts, want}) => expect(losetupArgs('/i.img', opts)).toEqual(want));
+});
+
+describe('e2fsckArgs', () => {
+  const cases: Array<{name: string; opts: FsckOptions; want: string[] | undefined}> = [
+    {name: 'auto preen', opts: {mode: 'auto', repair: 'preen'}, want: ['e2fsck', '-p', '/dev/sda2']},
+    {name: 'auto yes', opts: {mode: 'auto', repair: 'yes'}, want: ['e2fsck', '-y', '/dev/sda2']},
+    {name: 'auto no', opts: {mode: 'auto', repair: 'no'}, want: ['e2fsck', '-n', '/dev/sda2']},
+    {
+      name: 'force adds -f',
+      opts: {mode: 'force', repair: 'preen'},
+      want: ['e2fsck', '-p', '-f', '/dev/sda2'],
+    },
+    {
+      name: 'force with no repair',
+      opts: {mode: 'force', repair: 'no'},
+      want: ['e2fsck', '-n', '-f', '/dev/sda2'],
+    },
+    {name: 'skip runs nothing', opts: {mode: 'skip', repair: 'yes'}, want: undefined},
+  ];
+  it.each(cases)('$name', ({opts, want}) => expect(e2fsckArgs('/dev/sda2', opts)).toEqual(want));
+});
+
+describe('fsckOutcome', () => {
+  const cases = [
+    {code: 0, want: 'clean'},
+    {code: 1, want: 'repaired'},
+    {code: 2, want: 'reboot-advised'},
+    {code: 4, want: undefined},
+    {code: 8, want: undefined},
+  ];
+  it.each(cases)('exit $code is $want', ({code, want}) => expect(fsckOutcome(code)).toBe(want));
+});
+
+describe('blkidProbeArgs', () => {
+  it('probes the device, never the cache', () => {
+    expect(blkidProbeArgs('/dev/sda1')).toEqual(['blkid', '-p', '-o', 'export', '/dev/sda1']);
+  });
+});
+
+describe('cpNoClobberFlag', () => {
+  const cases = [
+    {name: 'coreutils 9.1 only knows -n', version: 'cp (GNU coreutils) 9.1\nCopyright', want: '-n'},
+    {name: 'coreutils 9.2 has --update=none', version: 'cp (GNU coreutils) 9.2', want: '--update=none'},
+    {name: 'coreutils 10.0', version: 'cp (GNU coreutils) 10.0', want: '--update=none'},
+    {name: 'coreutils 8.32', version: 'cp (GNU coreutils) 8.32', want: '-n'},
+    {name: 'busybox', version: 'BusyBox v1.36.1', want: '-n'},
+  ];
+  it.each(cases)('$name', ({version, want}) => expect(cpNoClobberFlag(version)).toBe(want));
+});
+
+describe('cpArgs', () => {
+  const cases = [
+    {
+      name: 'a first copy takes the whole tree',
+      job: {whole: {from: '/sysroot/etc', to: '/s/etc.bind'}},
+      want: ['cp', '-a', '-n', '-T', '--', '/sysroot/etc', '/s/etc.bind'],
+    },
+    {
+      name: 'a later copy names the missing entries',
+      job: {entries: ['ssh/new', '-odd'], to: '/s/etc.bind'},
+      want: ['cp', '-a', '-n', '--parents', '-t', '/s/etc.bind', '--', 'ssh/new', '-odd'],
+    },
+  ];
+  it.each(cases)('$name', ({job, want}) => expect(cpArgs('-n', job)).toEqual(want));
+});

@@ -1,0 +1,127 @@
+// Finding a device by LABEL=/UUID=/PARTLABEL=/PARTUUID= or path, by enumerating the kernel's block
+// devices and reading their superblocks. Never `blkid -L`/`findfs`: they answer from libblkid's
+// cache and can return a regular file that `mount` then silently loop-mounts.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type BlockDevice,
+  type DeviceFilter,
+  describeDevice,
+  partUuidOf,
+  SYS_BLOCK,
+  scanBlockDevices,
+} from './block-scan.ts';
+import {formatDevNumber} from './mountinfo.ts';
+import {SysError} from './sys.ts';
+
+export type DeviceKey = 'LABEL' | 'UUID' | 'PARTLABEL' | 'PARTUUID';
+export type DeviceSpec = {kind: 'path'; path: string} | {kind: DeviceKey; value: string};
+
+const UDEV_DIRS: Record<DeviceKey, string> = {
+  LABEL: '/dev/disk/by-label',
+  UUID: '/dev/disk/by-uuid',
+  PARTLABEL: '/dev/disk/by-partlabel',
+  PARTUUID: '/dev/disk/by-partuuid',
+};
+
+/** `LABEL=x` (`CDLABEL=x` is the same), `UUID=x`, `PARTLABEL=x`, `PARTUUID=x` or `/dev/x`. */
+export function parseDeviceSpec(spec: string): DeviceSpec | undefined {
+  const m = /^(LABEL|CDLABEL|UUID|PARTLABEL|PARTUUID)=(.+)$/.exec(spec);
+  if (m?.[1] && m[2]) return {kind: m[1] === 'CDLABEL' ? 'LABEL' : (m[1] as DeviceKey), value: m[2]};
+  if (/^\/dev\/\S+$/.test(spec)) return {kind: 'path', path: spec};
+  return undefined;
+}
+
+/** True for a mount source that names a device by what it holds, not by path. */
+export function isDeviceTag(source: string): boolean {
+  const spec = parseDeviceSpec(source);
+  return spec !== undefined && spec.kind !== 'path';
+}
+
+/** An allow-list of kernel names (`['loop7']`, which also allows `loop7p1`) as a filter. */
+export function filterFromNames(names: readonly string[]): DeviceFilter {
+  // Partitions of `sda` are `sda1`; of `loop7`, `nvme0n1` (ending in a digit) `loop7p1`.
+  const isPart = (n: string, rest: string) => (/\d$/.test(n) ? /^p\d+$/ : /^\d+$/).test(rest);
+  return (name) => names.some((n) => name === n || (name.startsWith(n) && isPart(n, name.slice(n.length))));
+}
+
+/**
+ * Only loop devices (and their partitions) whose backing file lies under `dir`: lets tests that
+ * run in parallel see their own images and nobody else's, whatever loop number they got.
+ */
+export function loopsBackedBy(dir: string): DeviceFilter {
+  const prefix = `${path.resolve(dir)}/`;
+  return async (name) => {
+    for (const rel of ['loop/backing_file', '../loop/backing_file']) {
+      try {
+        // Not path.join: `..` must be resolved by the kernel, from the partition's real sysfs dir.
+        return (await fs.readFile(`${SYS_BLOCK}/${name}/${rel}`, 'utf8')).trim().startsWith(prefix);
+      } catch {
+        // not a loop device, or not a partition of one: try the next place
+      }
+    }
+    return false;
+  };
+}
+
+/** The device node `spec` names, or `undefined` when no such device exists (yet). */
+export async function findDevice(spec: string, filter?: DeviceFilter): Promise<string | undefined> {
+  const parsed = parseDeviceSpec(spec);
+  if (!parsed) {
+    throw new SysError(`Device "${spec}" is not LABEL=, UUID=, PARTLABEL=, PARTUUID= or /dev/`, {
+      code: 'EINVAL',
+      hint: 'Name the device as LABEL=<label>, UUID=<uuid>, PARTLABEL=<name> or /dev/<name>.',
+    });
+  }
+  if (parsed.kind === 'path') return findByPath(parsed.path, filter);
+  const key = parsed.kind;
+  const devices = await scanBlockDevices(filter);
+  const hits: BlockDevice[] = [];
+  for (const dev of devices) if (await matches(dev, key, parsed.value)) hits.push(dev);
+  if (hits.length > 1) {
+    const list = hits.map((d) => d.path);
+    throw new SysError(`${list.length} devices carry ${spec}: ${list.join(' and ')}`, {
+      code: 'EDUPLICATE',
+      hint: `Give all but one of them another ${key === 'LABEL' ? 'label (e2label <device> <label>)' : 'identity'}, or detach the stale one (losetup -d); immucore will not guess which one to use.`,
+    });
+  }
+  if (hits[0]) return hits[0].path;
+  // udev names filesystems we do not read ourselves (btrfs...); in the initramfs it is there.
+  return findByPath(path.join(UDEV_DIRS[key], encodeUdevName(parsed.value)), filter);
+}
+
+async function matches(dev: BlockDevice, key: DeviceKey, value: string): Promise<boolean> {
+  switch (key) {
+    case 'LABEL':
+      return dev.info?.label === value;
+    case 'UUID':
+      return dev.info?.uuid?.toLowerCase() === value.toLowerCase();
+    case 'PARTLABEL':
+      return dev.partLabel === value;
+    case 'PARTUUID':
+      return dev.partn !== undefined && (await partUuidOf(dev))?.toLowerCase() === value.toLowerCase();
+  }
+}
+
+async function findByPath(p: string, filter?: DeviceFilter): Promise<string | undefined> {
+  try {
+    const real = await fs.realpath(p);
+    const st = await fs.stat(real);
+    if (!st.isBlockDevice()) return undefined;
+    const sysDir = await fs.realpath(`/sys/dev/block/${formatDevNumber(st.rdev)}`);
+    return (await describeDevice(path.basename(sysDir), filter)) ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** udev's escaping of a name in /dev/disk/by-label: unusual ASCII becomes `\xNN`, UTF-8 stays. */
+export function encodeUdevName(value: string): string {
+  return Array.from(value)
+    .map((c) => {
+      const code = c.codePointAt(0) ?? 0;
+      if (code > 0x7f || /[A-Za-z0-9#+\-.:=@_]/.test(c)) return c;
+      return `\\x${code.toString(16).padStart(2, '0')}`;
+    })
+    .join('');
+}

@@ -1,0 +1,235 @@
+// The real Sys: util-linux and e2fsprogs through execa, files through node:fs, devices found by
+// reading superblocks and waited for on kernel events.
+import {realpathSync} from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type {MountSpec} from '../boot/mount-spec.ts';
+import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs} from './argv.ts';
+import {blockInfoFromBlkid, parseBlkidExport} from './blkid.ts';
+import {type DeviceFilter, readBlockInfo} from './block-scan.ts';
+import {copyUp} from './copy-up.ts';
+import {filterFromNames, findDevice, parseDeviceSpec} from './devices.ts';
+import {runTool} from './exec.ts';
+import {attachLoop, detachLoop} from './loop.ts';
+import {mountSpec, readMountinfo} from './mount.ts';
+import {topMountAt} from './mountinfo.ts';
+import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
+import type {
+  BlockInfo,
+  CopyUpResult,
+  FsckOptions,
+  FsckResult,
+  MountEntry,
+  RunOptions,
+  RunResult,
+  Sys,
+  WaitOptions,
+} from './sys.ts';
+import {SysError} from './sys.ts';
+import {type DeviceEvents, UDEVADM_MONITOR, waitForEvent} from './wait-device.ts';
+
+export interface LinuxSysOptions {
+  /** What immucore's `/` is: `/` in the initramfs, a temp dir in tests. */
+  root?: string;
+  /**
+   * Which block devices lookups may see: kernel names (`['loop7']` also allows `loop7p1`) or a
+   * filter such as `loopsBackedBy(dir)`. Default: all. Tests that run in parallel need this.
+   */
+  devices?: readonly string[] | DeviceFilter;
+  /** Where device events come from; default: udevadm's kernel monitor and /dev/disk/by-*. */
+  events?: DeviceEvents;
+}
+
+const FS_EVENTS_DIRS = [
+  '/dev/disk/by-label',
+  '/dev/disk/by-uuid',
+  '/dev/disk/by-partlabel',
+  '/dev/disk/by-partuuid',
+  '/dev/disk',
+];
+
+export class LinuxSys implements Sys {
+  readonly root: string;
+  private readonly filter: DeviceFilter | undefined;
+  private readonly events: DeviceEvents;
+
+  constructor(opts: LinuxSysOptions = {}) {
+    const root = path.resolve(opts.root ?? '/');
+    this.root = realpathOr(root);
+    const d = opts.devices;
+    this.filter = d === undefined ? undefined : typeof d === 'function' ? d : filterFromNames(d);
+    this.events = opts.events ?? {watchDirs: FS_EVENTS_DIRS, monitorArgv: UDEVADM_MONITOR};
+  }
+
+  resolvePath(p: string): string {
+    return resolveUnder(this.root, p);
+  }
+
+  async readText(p: string): Promise<string | undefined> {
+    try {
+      return await fs.readFile(this.resolvePath(p), 'utf8');
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return undefined;
+      throw fsError('read', p, err);
+    }
+  }
+
+  async writeText(p: string, text: string, opts: {mode?: number} = {}): Promise<void> {
+    const real = this.resolvePath(p);
+    try {
+      await fs.writeFile(real, text, opts.mode === undefined ? {} : {mode: opts.mode});
+      if (opts.mode !== undefined) await fs.chmod(real, opts.mode);
+    } catch (err) {
+      throw fsError('write', p, err);
+    }
+  }
+
+  async mkdirp(...paths: string[]): Promise<void> {
+    for (const p of paths) {
+      await fs.mkdir(this.resolvePath(p), {recursive: true}).catch((err) => {
+        throw fsError('create directory', p, err);
+      });
+    }
+  }
+
+  async exists(p: string): Promise<boolean> {
+    return (await fs.lstat(this.resolvePath(p)).catch(() => undefined)) !== undefined;
+  }
+
+  async readdir(p: string): Promise<string[] | undefined> {
+    try {
+      return (await fs.readdir(this.resolvePath(p))).sort();
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return undefined;
+      throw fsError('list', p, err);
+    }
+  }
+
+  async symlink(target: string, p: string): Promise<'created' | 'already'> {
+    const real = this.resolvePath(p);
+    const current = await fs.readlink(real).catch(() => undefined);
+    if (current === target) return 'already';
+    try {
+      await fs.symlink(target, real);
+      return 'created';
+    } catch (err) {
+      throw fsError(`link to ${target} at`, p, err);
+    }
+  }
+
+  async readlink(p: string): Promise<string | undefined> {
+    return fs.readlink(this.resolvePath(p)).catch(() => undefined);
+  }
+
+  copyUp(from: string, to: string): Promise<CopyUpResult> {
+    return copyUp(this.resolvePath(from), this.resolvePath(to));
+  }
+
+  mount(spec: MountSpec): Promise<'mounted' | 'already'> {
+    return mountSpec(spec, this.root, this.filter);
+  }
+
+  async unmount(
+    target: string,
+    opts: {lazy?: boolean; recursive?: boolean} = {},
+  ): Promise<'unmounted' | 'not-mounted'> {
+    const real = this.resolvePath(target);
+    if (!topMountAt(await readMountinfo(), real)) return 'not-mounted';
+    await runTool(umountArgs(real, opts));
+    return 'unmounted';
+  }
+
+  async listMounts(): Promise<MountEntry[]> {
+    const out: MountEntry[] = [];
+    for (const entry of await readMountinfo()) {
+      const target = toRootRelative(this.root, entry.target);
+      if (target !== undefined) out.push({...entry, target});
+    }
+    return out;
+  }
+
+  attachLoop(image: string, opts: {readOnly: boolean; partscan?: boolean}): Promise<string> {
+    return attachLoop(this.resolvePath(image), opts);
+  }
+
+  detachLoop(device: string): Promise<void> {
+    return detachLoop(device);
+  }
+
+  findDevice(spec: string): Promise<string | undefined> {
+    return findDevice(spec, this.filter);
+  }
+
+  waitForDevice(spec: string, opts: WaitOptions): Promise<string> {
+    const parsed = parseDeviceSpec(spec);
+    // A path shows up as a new node in /dev (a loop partition, a USB disk), unlike a label.
+    const events =
+      parsed?.kind === 'path' ? {...this.events, watchDirs: [...this.events.watchDirs, '/dev']} : this.events;
+    return waitForEvent(spec, () => this.findDevice(spec), events, opts);
+  }
+
+  async probe(device: string): Promise<BlockInfo | undefined> {
+    const real = this.devicePath(device);
+    const own = await readBlockInfo(real).catch((err) => {
+      throw fsError('probe', device, err);
+    });
+    if (own) return own;
+    // A filesystem we do not read ourselves: ask blkid, bypassing its cache (-p). Exit 2: nothing.
+    const {stdout, exitCode} = await runTool(blkidProbeArgs(real), {okExitCodes: [2]});
+    return exitCode === 2 ? undefined : blockInfoFromBlkid(parseBlkidExport(stdout));
+  }
+
+  async fsck(device: string, opts: FsckOptions): Promise<FsckResult> {
+    const real = this.devicePath(device);
+    const argv = e2fsckArgs(real, opts);
+    if (!argv) return {outcome: 'skipped', output: 'fsck.mode=skip'};
+    const info = await readBlockInfo(real).catch(() => undefined);
+    if (info && !/^ext[234]$/.test(info.fstype)) {
+      return {outcome: 'skipped', output: `${info.fstype} is not checked (only ext2/3/4 are)`};
+    }
+    try {
+      const r = await runTool(argv, {okExitCodes: [1, 2]});
+      const outcome = fsckOutcome(r.exitCode) ?? 'reboot-advised';
+      return {outcome, exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`.trim()};
+    } catch (err) {
+      if (!(err instanceof SysError) || err.code !== 'EEXIT') throw err;
+      throw new SysError(err.message, {
+        code: 'EEXIT',
+        argv,
+        ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {}),
+        ...(err.stderr !== undefined ? {stderr: err.stderr} : {}),
+        hint: `The filesystem has errors fsck did not fix: run e2fsck -f ${device} from the emergency shell, or boot with fsck.repair=yes.`,
+        cause: err,
+      });
+    }
+  }
+
+  run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    return runTool(argv, opts.cwd === undefined ? opts : {...opts, cwd: this.resolvePath(opts.cwd)});
+  }
+
+  /** A device node is real; an image file is an immucore path. */
+  private devicePath(device: string): string {
+    return isDevicePath(device) ? device : this.resolvePath(device);
+  }
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function errno(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+}
+
+function fsError(what: string, p: string, err: unknown): SysError {
+  const code = errno(err) ?? 'EIO';
+  return new SysError(`Cannot ${what} ${p}: ${err instanceof Error ? err.message : String(err)}`, {
+    code,
+    cause: err,
+  });
+}

@@ -1,0 +1,108 @@
+// Copy-up of a persistent path: everything preserved, nothing that exists in the state dir touched.
+import fs from 'node:fs/promises';
+import {execa} from 'execa';
+import {describe, expect, it} from 'vitest';
+import {withTempRoot} from '../helpers/temp-root.ts';
+import type {Tree} from '../helpers/tree.ts';
+import {writeTree} from '../helpers/tree.ts';
+
+const OLD = new Date('2020-01-02T03:04:05Z');
+const NEW = new Date('2030-01-01T00:00:00Z');
+
+const IMAGE: Tree = {
+  '': {dir: true, mode: 0o755, mtime: OLD},
+  hostname: {content: 'image', mtime: OLD},
+  shadow: {content: 'secret', mode: 0o640, uid: 0, gid: 42},
+  'app/config': {
+    content: 'c',
+    mode: 0o741,
+    uid: 1234,
+    gid: 2345,
+    mtime: OLD,
+    xattrs: {'user.origin': 'image'},
+  },
+  app: {dir: true, mode: 0o750, uid: 1234, gid: 2345, mtime: OLD, xattrs: {'user.dir': 'yes'}},
+  'app/link': {symlink: '../hostname'},
+  'app/dangling': {symlink: '/nowhere'},
+  'app/fifo': {fifo: true, mode: 0o600},
+  'app/hard1': {content: 'same inode'},
+  'app/hard2': {hardlink: 'app/hard1'},
+  'ssh/ssh_config': 'Host *',
+  ssh: {dir: true, mode: 0o755},
+};
+
+async function getfattr(p: string, name: string): Promise<string> {
+  const {stdout} = await execa('getfattr', ['--only-values', '-h', '-n', name, p]);
+  return stdout;
+}
+
+describe('copyUp', () => {
+  const t = withTempRoot();
+
+  it('copies a whole tree into a missing state dir, preserving everything', async () => {
+    await writeTree(t.path('/sysroot/etc'), IMAGE);
+    expect(await t.sys.copyUp('/sysroot/etc', '/state/etc.bind')).toEqual({copied: 1});
+    const src = (p: string) => t.path(`/sysroot/etc/${p}`);
+    const dst = (p: string) => t.path(`/state/etc.bind/${p}`);
+    for (const p of ['', 'hostname', 'shadow', 'app', 'app/config', 'app/fifo', 'app/link']) {
+      const [a, b] = await Promise.all([fs.lstat(src(p)), fs.lstat(dst(p))]);
+      expect({p, mode: b.mode, uid: b.uid, gid: b.gid}).toEqual({p, mode: a.mode, uid: a.uid, gid: a.gid});
+      if (!a.isSymbolicLink()) expect({p, mtime: b.mtimeMs}).toEqual({p, mtime: a.mtimeMs});
+    }
+    expect((await fs.stat(dst('app/config'))).mode & 0o7777).toBe(0o741);
+    expect((await fs.stat(dst('app/config'))).uid).toBe(1234);
+    expect((await fs.lstat(dst('app/fifo'))).isFIFO()).toBe(true);
+    expect(await fs.readlink(dst('app/link'))).toBe('../hostname');
+    expect(await fs.readlink(dst('app/dangling'))).toBe('/nowhere');
+    expect((await fs.stat(dst('app/hard1'))).ino).toBe((await fs.stat(dst('app/hard2'))).ino);
+    expect(await getfattr(dst('app/config'), 'user.origin')).toBe('image');
+    expect(await getfattr(dst('app'), 'user.dir')).toBe('yes');
+  });
+
+  it('never touches what the state dir has: files, newer files, directory modes', async () => {
+    await writeTree(t.path('/sysroot/etc'), {...IMAGE, 'ssh/new_key': 'from the new image'});
+    await writeTree(t.path('/state/etc.bind'), {
+      hostname: {content: 'state', mtime: NEW},
+      ssh: {dir: true, mode: 0o700},
+      'ssh/ssh_config': {content: 'mine', mtime: OLD},
+      app: {content: 'a file where the image has a dir'},
+      'only-in-state': 'kept',
+    });
+    const res = await t.sys.copyUp('/sysroot/etc', '/state/etc.bind');
+    // shadow and ssh/new_key were missing; app is a file in the state and stays one.
+    expect(res).toEqual({copied: 2});
+    const dst = (p: string) => t.path(`/state/etc.bind/${p}`);
+    expect(await fs.readFile(dst('hostname'), 'utf8')).toBe('state');
+    expect((await fs.stat(dst('hostname'))).mtime).toEqual(NEW);
+    expect(await fs.readFile(dst('ssh/ssh_config'), 'utf8')).toBe('mine');
+    expect((await fs.stat(dst('ssh'))).mode & 0o7777).toBe(0o700);
+    expect(await fs.readFile(dst('ssh/new_key'), 'utf8')).toBe('from the new image');
+    expect(await fs.readFile(dst('app'), 'utf8')).toBe('a file where the image has a dir');
+    expect(await fs.readFile(dst('only-in-state'), 'utf8')).toBe('kept');
+    expect((await fs.stat(dst('shadow'))).gid).toBe(42);
+    // A second run finds nothing to do.
+    expect(await t.sys.copyUp('/sysroot/etc', '/state/etc.bind')).toEqual({copied: 0});
+  });
+
+  it('copies from a read-only ext4 root image, xattrs included', async () => {
+    const dev = await t.attachLoop(
+      await t.makeExt4Image({
+        label: 'COS_ACTIVE',
+        tree: {'var/lib/x/data': {content: 'd', uid: 7, xattrs: {'user.k': 'v'}}},
+      }),
+    );
+    await t.sys.mkdirp('/sysroot');
+    await t.sys.mount({source: dev, target: '/sysroot', fstype: 'ext4', options: ['ro']});
+    await t.sys.copyUp('/sysroot/var/lib', '/sysroot-state/var-lib.bind');
+    const copied = t.path('/sysroot-state/var-lib.bind/x/data');
+    expect((await fs.stat(copied)).uid).toBe(7);
+    expect(await getfattr(copied, 'user.k')).toBe('v');
+  });
+
+  it('refuses a source that is not a directory, and a target that is a file', async () => {
+    await writeTree(t.path('/'), {'sysroot/etc/motd': 'x', 'state/file': 'y'});
+    await expect(t.sys.copyUp('/sysroot/nope', '/state/a')).rejects.toMatchObject({code: 'ENOENT'});
+    await expect(t.sys.copyUp('/sysroot/etc/motd', '/state/a')).rejects.toMatchObject({code: 'ENOTDIR'});
+    await expect(t.sys.copyUp('/sysroot/etc', '/state/file')).rejects.toMatchObject({code: 'ENOTDIR'});
+  });
+});
