@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-apt_packages=(e2fsprogs util-linux udev attr rsync coreutils)
+apt_packages=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

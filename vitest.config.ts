@@ -7,7 +7,15 @@ export default defineConfig({
   test: {
     projects: [
       {test: {name: 'unit', include: ['src/**/*.test.ts']}},
-      {test: {name: 'integration', include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000}},
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -9,7 +9,7 @@ import {LinuxSys} from '../src/sys/linux.ts';
 const FILES = 10_000;
 const RUNS = Number(process.env.RUNS ?? 7);
 // Sizes cycle through what an /etc or /var/lib holds: many tiny files, some pages, a few larger.
-const SIZES = [0, 60, 300, 1200, 4096, 9000, 30_000, 200, 700, 120_000];
+const SIZES = [0, 60, 300, 1200, 4096, 9000, 200, 700, 2500, 16_000];
 
 async function makeTree(dir: string): Promise<{files: number; links: number; dirs: number; bytes: number}> {
   let bytes = 0;
@@ -48,12 +48,15 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'immucore-bench-copyup-'));
+  // tmpfs by default: the disk of a shared dev machine makes both sides noise; BENCH_DIR overrides.
+  const where =
+    process.env.BENCH_DIR ?? ((await fs.stat('/dev/shm').catch(() => undefined)) ? '/dev/shm' : os.tmpdir());
+  const base = await fs.mkdtemp(path.join(where, 'immucore-bench-copyup-'));
   try {
     const tree = await makeTree(path.join(base, 'image/etc'));
     const sys = new LinuxSys({root: base});
     console.log(
-      `tree: ${tree.files} files, ${tree.links} symlinks, ${tree.dirs} dirs, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB; ${RUNS} runs each`,
+      `${where}: tree: ${tree.files} files, ${tree.links} symlinks, ${tree.dirs} dirs, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB; ${RUNS} runs each`,
     );
     const ours: number[] = [];
     const rsync: number[] = [];

@@ -98,7 +98,9 @@ export function decideLayout(config: BootConfig, files: LayoutFiles): Validated<
   }
   const sorted = [...persistent.values()].sort((a, b) => compareMountOrder(a.value, b.value));
   for (const child of sorted) {
-    const parent = sorted.find((p) => p !== child && isSameOrBelow(child.value, p.value));
+    // Walk up the child's ancestors (a few each) rather than across all paths: 1,000 persistent
+    // paths must stay well inside the boot's millisecond budget.
+    const parent = ancestorsOf(child.value).map((a) => persistent.get(a)).find((p) => p !== undefined);
     if (!parent) continue;
     const msg = `${child.where}: persistent path ${child.value} lies below persistent path ${parent.value} (${parent.where}); its state is kept apart from ${parent.value}'s.`;
     const hint = `List only ${parent.value} unless ${child.value} needs its own state dir.`;
@@ -157,7 +159,9 @@ function readEnv(text: string | undefined, file: string, out: Problems): Map<str
 /** The words of a value, each with the exact input to name: the word as written, else the whole line. */
 function words(e: DotenvEntry): Array<{word: string; input: string}> {
   const list = e.value.split(/\s+/).filter((w) => w !== '');
-  return list.map((word) => ({word, input: e.line.includes(word) ? word : e.line}));
+  // When the value stands in the line as written, so does each of its words.
+  const verbatim = e.line.includes(e.value);
+  return list.map((word) => ({word, input: verbatim || e.line.includes(word) ? word : e.line}));
 }
 
 function pathItems(e: DotenvEntry | undefined, kind: string, out: Problems): Item<string>[] {
@@ -259,4 +263,11 @@ function mergeVolumes(items: Item<Volume>[], out: Problems): Item<Volume>[] {
     merged.push(it);
   }
   return merged;
+}
+
+/** `/a/b/c` → `/a/b`, `/a` (nearest first). */
+function ancestorsOf(path: string): string[] {
+  const out: string[] = [];
+  for (let at = path.lastIndexOf('/'); at > 0; at = path.lastIndexOf('/', at - 1)) out.push(path.slice(0, at));
+  return out;
 }

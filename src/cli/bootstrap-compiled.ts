@@ -15,6 +15,13 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && VERSION_FLAGS.has(argv[0] ?? '')) {
   process.stdout.write(renderVersion());
 } else {
-  const {main} = await import('./main.ts');
-  await main(argv);
+  // The boot skips oclif (see boot-run.ts); every other command goes through it.
+  const {parseBootRunArgv, runBootCommand} = await import('./boot-run.ts');
+  const bootFlags = parseBootRunArgv(argv);
+  if (bootFlags) {
+    process.exitCode = await runBootCommand(bootFlags);
+  } else {
+    const {main} = await import('./main.ts');
+    await main(argv);
+  }
 }

@@ -1,8 +1,7 @@
 import {Command, Flags} from '@oclif/core';
 import {hasErrors, planToJson, renderPlanText} from '../report/plan-view.ts';
 import {planForInputs} from '../steps/plan-inputs.ts';
-import {runBoot} from '../steps/run-boot.ts';
-import {LinuxSys} from '../sys/linux.ts';
+import {runBootCommand} from './boot-run.ts';
 
 export class RunCommand extends Command {
   static override summary =
@@ -33,14 +32,7 @@ export class RunCommand extends Command {
       if (hasErrors(plan)) this.exit(2);
       return;
     }
-    const sys = new LinuxSys({root, ...(flags.devices ? {devices: flags.devices.split(',')} : {})});
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    const {exitCode} = await runBoot({sys, signal: controller.signal, live: root === '/'});
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
+    const exitCode = await runBootCommand({root, ...(flags.devices ? {devices: flags.devices} : {})});
     if (exitCode !== 0) this.exit(exitCode);
   }
 }

@@ -31,8 +31,9 @@ export async function mountDevice(ctx: StepContext, spec: MountSpec, opts: Mount
   const fstype = spec.fstype === 'auto' ? (info?.fstype ?? 'auto') : spec.fstype;
   if (opts.fsck && /^ext[234]$/.test(fstype)) {
     const checked = await ctx.sys.fsck(device, opts.fsck);
-    if (checked.outcome !== 'clean' && checked.outcome !== 'skipped')
-      ctx.log.warn(`fsck of ${device} (${spec.source}): ${checked.outcome}: ${checked.output.trim()}`);
+    const line = `fsck of ${device} (${spec.source}): ${checked.outcome}: ${checked.output.trim()}`;
+    if (checked.outcome === 'clean' || checked.outcome === 'skipped') ctx.log.debug(line);
+    else ctx.log.warn(line);
   }
   await ctx.sys.mkdirp(spec.target);
   const result = await ctx.sys.mount({...spec, source: device, fstype});

@@ -20,6 +20,10 @@ export interface BootOptions {
   console?: (text: string) => void;
   /** In the initramfs (root `/`): break shells and reboots are real. */
   live?: boolean;
+  /** Write the JSON log to the root's /run/immucore/immucore.log (default), or not (unit tests). */
+  logFile?: boolean;
+  /** The pause before rd.immucore.rebootonfailure reboots, so the screen can be read; default 10 s. */
+  rebootDelayMs?: number;
 }
 
 export interface BootOutcome {
@@ -37,7 +41,11 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   const config = parseCmdline((await sys.readText('/proc/cmdline')) ?? '');
   const plan = planBoot(config);
   await sys.mkdirp('/run/immucore');
-  const log = createLogger({file: sys.resolvePath(LOG_FILE), console: write, debug: config.debug});
+  const log = createLogger({
+    ...(opts.logFile === false ? {} : {file: sys.resolvePath(LOG_FILE)}),
+    console: write,
+    debug: config.debug,
+  });
   log.info(`${plan.state.state} boot, ${plan.state.mode} plan, ${plan.steps.length} steps`);
   for (const p of plan.problems)
     log[p.level === 'error' ? 'error' : 'warn'](
@@ -104,12 +112,13 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       error: failed?.error ?? new Error('immucore was stopped (SIGTERM) before the boot was complete'),
       logFile: LOG_FILE,
       reportFile: REPORT_FILE,
-      ...(config.rebootOnFailure ? {rebootInSec: 10} : {}),
+      ...(config.rebootOnFailure ? {rebootInSec: Math.round((opts.rebootDelayMs ?? 10_000) / 1000)} : {}),
       cancelled: result.status === 'cancelled',
     };
     await sys.writeText(FAILURE_FILE, renderFailureLog(facts), {mode: 0o600});
     await paintFailureScreen(sys, config.consoles, renderFailureScreen(facts), write, log);
-    if (config.rebootOnFailure) await rebootAfterFailure(sys, log, opts.live === true);
+    if (config.rebootOnFailure)
+      await rebootAfterFailure(sys, log, opts.live === true, opts.rebootDelayMs ?? 10_000);
   }
   log.flush();
   return {report, exitCode: result.status === 'cancelled' ? 143 : result.status === 'failed' ? 1 : 0};
@@ -147,12 +156,12 @@ async function breakShell(sys: Sys, log: Logger, step: string, live: boolean): P
   });
 }
 
-async function rebootAfterFailure(sys: Sys, log: Logger, live: boolean): Promise<void> {
+async function rebootAfterFailure(sys: Sys, log: Logger, live: boolean, delayMs: number): Promise<void> {
   if (!live) {
     log.warn('rd.immucore.rebootonfailure: not rebooting outside the initramfs, ignoring.');
     return;
   }
   // The only fixed wait in immucore, asked for by SPEC §9: time to read the failure screen.
-  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
   await sys.run(['systemctl', 'reboot', '--force']);
 }

@@ -46,7 +46,8 @@ export async function scanBlockDevices(filter?: DeviceFilter): Promise<BlockDevi
 
 /** One device as scanBlockDevices sees it; `undefined` when filtered out, empty or held. */
 export async function describeDevice(name: string, filter?: DeviceFilter): Promise<BlockDevice | undefined> {
-  if (filter && !(await filter(name))) return undefined;
+  // Opening a floppy drive without a disk stalls for seconds; immucore never boots from one.
+  if (/^fd\d/.test(name) || (filter && !(await filter(name)))) return undefined;
   const dir = path.join(SYS_BLOCK, name);
   const [size, holders, uevent] = await Promise.all([
     readSmall(path.join(dir, 'size')),

@@ -1,6 +1,8 @@
-// Running a tool: execa with argv (never a shell line); any failure becomes a SysError that carries
-// the argv, the exit code and the end of stderr.
-import {execa} from 'execa';
+// Running a tool with argv (never a shell line); any failure becomes a SysError that carries the
+// argv, the exit code and the end of stderr. Plain child_process rather than execa: a boot runs
+// ~50 tools and execa costs ~3 ms more per call on the dev machine (8 vs 5 ms for `true`).
+import {spawn} from 'node:child_process';
+import {runInGroup} from './exec-group.ts';
 import {formatArgv, type RunOptions, type RunResult, SysError, tailOf} from './sys.ts';
 
 /** Hints for the tools immucore depends on, when they are missing from the initramfs. */
@@ -14,29 +16,78 @@ const PACKAGES: Record<string, string> = {
   udevadm: 'udev',
 };
 
-export async function runTool(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const [cmd, ...args] = argv;
-  if (!cmd) throw new SysError('Cannot run an empty command', {code: 'EINVAL'});
+interface Outcome {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  error?: NodeJS.ErrnoException;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+function spawnTool(argv: readonly string[], opts: RunOptions): Promise<Outcome> {
+  const [cmd = '', ...args] = argv;
   const inherit = opts.stdio === 'inherit';
-  const result = await execa(cmd, args, {
-    reject: false,
-    stdin: opts.input !== undefined ? 'pipe' : inherit ? 'inherit' : 'ignore',
-    stdout: inherit ? 'inherit' : 'pipe',
-    stderr: inherit ? 'inherit' : 'pipe',
-    ...(opts.input !== undefined ? {input: opts.input} : {}),
-    ...(opts.cwd !== undefined ? {cwd: opts.cwd} : {}),
-    ...(opts.env !== undefined ? {env: opts.env} : {}),
-    ...(opts.timeoutMs !== undefined ? {timeout: opts.timeoutMs} : {}),
-    ...(opts.signal !== undefined ? {cancelSignal: opts.signal} : {}),
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let error: NodeJS.ErrnoException | undefined;
+    const child = spawn(cmd, args, {
+      stdio: [
+        opts.input !== undefined ? 'pipe' : inherit ? 'inherit' : 'ignore',
+        inherit ? 'inherit' : 'pipe',
+        inherit ? 'inherit' : 'pipe',
+      ],
+      ...(opts.cwd !== undefined ? {cwd: opts.cwd} : {}),
+      ...(opts.env !== undefined ? {env: {...process.env, ...opts.env}} : {}),
+      ...(opts.timeoutMs !== undefined ? {timeout: opts.timeoutMs} : {}),
+      ...(opts.signal !== undefined ? {signal: opts.signal} : {}),
+    });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    child.stdin?.on('error', () => {}); // a tool that exits without reading its input
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      error ??= e;
+      // A spawn failure never emits 'close'.
+      if (child.pid === undefined) finish(null, null);
+    });
+    child.on('close', (code, signal) => finish(code, signal));
+    let done = false;
+    function finish(exitCode: number | null, signal: NodeJS.Signals | null) {
+      if (done) return;
+      done = true;
+      const elapsed = performance.now() - started;
+      const timedOut =
+        opts.timeoutMs !== undefined &&
+        signal === 'SIGTERM' &&
+        elapsed >= opts.timeoutMs &&
+        !opts.signal?.aborted;
+      resolve({
+        exitCode,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8').replace(/\n$/, ''),
+        stderr: Buffer.concat(err).toString('utf8').replace(/\n$/, ''),
+        timedOut,
+        ...(error ? {error} : {}),
+      });
+    }
   });
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  const exitCode = result.exitCode;
-  if (exitCode !== undefined && (exitCode === 0 || opts.okExitCodes?.includes(exitCode))) {
+}
+
+export async function runTool(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const cmd = argv[0];
+  if (!cmd) throw new SysError('Cannot run an empty command', {code: 'EINVAL'});
+  if (opts.processGroup) return runInGroup(argv, opts);
+  const r = await spawnTool(argv, opts);
+  const {exitCode, stdout, stderr} = r;
+  if (exitCode !== null && !r.error && (exitCode === 0 || opts.okExitCodes?.includes(exitCode))) {
     return {exitCode, stdout, stderr};
   }
   const shown = formatArgv(argv);
-  if (exitCode !== undefined) {
+  if (exitCode !== null && !r.error) {
     const tail = tailOf(stderr || stdout);
     throw new SysError(`${shown} exited ${exitCode}${tail ? `: ${tail}` : ''}`, {
       code: 'EEXIT',
@@ -45,19 +96,20 @@ export async function runTool(argv: readonly string[], opts: RunOptions = {}): P
       stderr: tail,
     });
   }
-  const why = result.timedOut
+  const aborted = opts.signal?.aborted === true;
+  const why = r.timedOut
     ? `timed out after ${opts.timeoutMs} ms`
-    : result.isCanceled
+    : aborted
       ? 'was cancelled'
-      : result.signal
-        ? `was killed by ${result.signal}`
-        : `could not start: ${result.originalMessage ?? result.shortMessage}`;
-  const missing = result.code === 'ENOENT' && !result.signal;
+      : r.signal
+        ? `was killed by ${r.signal}`
+        : `could not start: ${r.error?.message ?? 'unknown error'}`;
+  const missing = r.error?.code === 'ENOENT' && !aborted;
   throw new SysError(`${shown} ${why}`, {
-    code: result.timedOut ? 'ETIMEDOUT' : result.isCanceled ? 'ABORT_ERR' : (result.code ?? 'EEXIT'),
+    code: r.timedOut ? 'ETIMEDOUT' : aborted ? 'ABORT_ERR' : (r.error?.code ?? 'EEXIT'),
     argv,
     stderr: tailOf(stderr),
-    cause: result.cause,
+    ...(r.error ? {cause: r.error} : {}),
     ...(missing
       ? {hint: `Install ${cmd}${PACKAGES[cmd] ? ` (${PACKAGES[cmd]})` : ''} in the initramfs.`}
       : {}),

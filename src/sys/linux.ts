@@ -10,6 +10,7 @@ import {type DeviceFilter, readBlockInfo} from './block-scan.ts';
 import {copyUp} from './copy-up.ts';
 import {filterFromNames, findDevice, parseDeviceSpec} from './devices.ts';
 import {runTool} from './exec.ts';
+import {extCheckReason} from './ext-health.ts';
 import {attachLoop, detachLoop} from './loop.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
 import {topMountAt} from './mountinfo.ts';
@@ -187,6 +188,14 @@ export class LinuxSys implements Sys {
     if (info && !/^ext[234]$/.test(info.fstype)) {
       return {outcome: 'skipped', output: `${info.fstype} is not checked (only ext2/3/4 are)`};
     }
+    if (opts.mode === 'auto') {
+      const reason = extCheckReason(await readHead(real), Date.now() / 1000);
+      if (reason === undefined)
+        return {
+          outcome: 'clean',
+          output: 'clean by its superblock (cleanly unmounted, no errors, no check due): e2fsck not run',
+        };
+    }
     try {
       const r = await runTool(argv, {okExitCodes: [1, 2]});
       const outcome = fsckOutcome(r.exitCode) ?? 'reboot-advised';
@@ -232,4 +241,16 @@ function fsError(what: string, p: string, err: unknown): SysError {
     code,
     cause: err,
   });
+}
+
+/** The first 2 KiB of a device: enough for the ext superblock. */
+async function readHead(device: string): Promise<Uint8Array> {
+  const fh = await fs.open(device, 'r');
+  try {
+    const head = Buffer.alloc(2048);
+    const {bytesRead} = await fh.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }

@@ -7,6 +7,7 @@ import type {DeviceFilter} from './block-scan.ts';
 import {readBlockInfo} from './block-scan.ts';
 import {findDevice, isDeviceTag} from './devices.ts';
 import {runTool} from './exec.ts';
+import {mountBySyscall} from './mount-syscall.ts';
 import {formatDevNumber, optionValue, parseMountinfo, topMountAt} from './mountinfo.ts';
 import {isDevicePath, resolveUnder} from './paths.ts';
 import {type MountEntry, SysError} from './sys.ts';
@@ -63,7 +64,8 @@ export async function mountSpec(
   }
   const top = topMountAt(await readMountinfo(), real.target);
   if (top && (await holdsSource(top, real))) return 'already';
-  await runTool(mountArgs(real));
+  const argv = mountArgs(real);
+  if (!(await mountBySyscall(real, argv))) await runTool(argv);
   return 'mounted';
 }
 

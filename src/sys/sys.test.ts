@@ -52,6 +52,22 @@ describe('runTool', () => {
     expect(err.code).toBe('ETIMEDOUT');
     expect(err.message).toMatch(/timed out after 50 ms/);
   });
+  it('a cancelled run is ABORT_ERR', async () => {
+    const ac = new AbortController();
+    const running = runTool(['tail', '-f', '/dev/null'], {signal: ac.signal});
+    ac.abort();
+    await expect(running).rejects.toMatchObject({
+      code: 'ABORT_ERR',
+      message: 'tail -f /dev/null was cancelled',
+    });
+  });
+  it('adds to the environment and runs in the directory it is given', async () => {
+    const r = await runTool(['sh', '-c', 'echo "$IMMUCORE_X $(pwd)"'], {
+      env: {IMMUCORE_X: 'set'},
+      cwd: '/proc',
+    });
+    expect(r.stdout).toBe('set /proc');
+  });
   it('passes input on stdin', async () => {
     expect((await runTool(['cat'], {input: 'piped'})).stdout).toBe('piped');
   });

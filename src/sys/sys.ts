@@ -69,6 +69,10 @@ export interface RunOptions {
   okExitCodes?: number[];
   /** `inherit` hands the terminal to the process (a break shell); its output is then not captured. */
   stdio?: 'pipe' | 'inherit';
+  /** Start it in its own process group: a timeout or an abort kills the whole group (SIGKILL). */
+  processGroup?: boolean;
+  /** Called once it has started, with its pid (the process group id, with `processGroup`). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {

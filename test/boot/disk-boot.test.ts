@@ -116,6 +116,19 @@ describe('a disk boot', () => {
     );
   });
 
+  it('makes the same mounts from the node entry, where mount(8) does the mounting', async () => {
+    const machine = await makeMachine(t);
+    const cmdline = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
+    const compiled = await machine.boot(cmdline, {layout: KAIROS_LAYOUT});
+    await machine.shutdown();
+    const node = await machine.boot(cmdline, {layout: KAIROS_LAYOUT, entry: 'node'});
+    expect(node.result.exitCode, node.result.all).toBe(0);
+    const shape = (ms: typeof node.mounts) =>
+      ms.map((m) => `${m.target} ${m.fstype} ${m.options.filter((o) => o === 'ro' || o === 'rw').join()}`);
+    expect(shape(node.mounts)).toEqual(shape(compiled.mounts));
+    expect(node.report.mounts.length).toBe(compiled.report.mounts.length);
+  });
+
   it('keeps persistent state across a reboot and drops ephemeral writes', async () => {
     const machine = await makeMachine(t);
     const cmdline = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
-import {makeMachine, mountsUnder} from '../helpers/boot-disk.ts';
+import {ENTRY, makeMachine, mountsUnder} from '../helpers/boot-disk.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 
 const t = withTempRoot();

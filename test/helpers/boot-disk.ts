@@ -9,7 +9,12 @@ import {parseMountinfo} from '../../src/sys/mountinfo.ts';
 import type {TempRoot} from './temp-root.ts';
 import type {Tree} from './tree.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/immucore.js');
+const REPO = path.resolve(import.meta.dirname, '../..');
+/** The shipped binary (compiled by test/global-setup.ts), or the node entry for the mount(8) path. */
+export const ENTRY = {
+  compiled: [path.join(REPO, 'dist/immucore')],
+  node: ['node', path.join(REPO, 'bin/immucore.js')],
+} as const;
 
 /** A root image's tree: the dirs a Kairos image has, and a marker naming the image. */
 export function rootTree(name: string, extra: Tree = {}): Tree {
@@ -54,7 +59,7 @@ export interface Machine {
   /** Kernel names of the partition loop devices (`--devices`). */
   devices: string[];
   /** Write the cmdline and the layout file a rootfs stage would have written, then boot. */
-  boot(cmdline: string, opts?: {layout?: string; args?: string[]}): Promise<BootRun>;
+  boot(cmdline: string, opts?: BootOptions): Promise<BootRun>;
   /** "Reboot": unmount everything under the root, detach immucore's loop, clear /run and /tmp. */
   shutdown(): Promise<void>;
 }
@@ -103,23 +108,25 @@ export async function makeMachine(t: TempRoot, opts: MachineOptions = {}): Promi
   };
 }
 
-async function bootOnce(
-  t: TempRoot,
-  devices: string[],
-  cmdline: string,
-  o: {layout?: string; args?: string[]},
-): Promise<BootRun> {
+export interface BootOptions {
+  /** The layout file a rootfs stage would have written. */
+  layout?: string;
+  args?: string[];
+  /** Which immucore to run; default the compiled binary. */
+  entry?: keyof typeof ENTRY;
+}
+
+async function bootOnce(t: TempRoot, devices: string[], cmdline: string, o: BootOptions): Promise<BootRun> {
   await fs.mkdir(t.path('proc'), {recursive: true});
   await fs.writeFile(t.path('proc/cmdline'), `${cmdline}\n`);
   if (o.layout !== undefined) {
     await fs.mkdir(t.path('run/cos'), {recursive: true});
     await fs.writeFile(t.path('run/cos/cos-layout.env'), o.layout);
   }
-  const result = await execa(
-    'node',
-    [BIN, 'run', '--root', t.root, '--devices', devices.join(','), ...(o.args ?? [])],
-    {reject: false, all: true},
-  );
+  const [cmd, ...pre] = ENTRY[o.entry ?? 'compiled'];
+  const argv = [...pre, 'run', '--root', t.root, '--devices', devices.join(','), ...(o.args ?? [])];
+  const run = await execa(cmd, argv, {reject: false, all: true});
+  const result = {exitCode: run.exitCode, signal: run.signal, all: String(run.all)};
   const reportText = await fs.readFile(t.path('run/immucore/report.json'), 'utf8').catch(() => undefined);
   if (reportText === undefined)
     throw new Error(`immucore left no report (exit ${result.exitCode}):\n${result.all}`);

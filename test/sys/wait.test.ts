@@ -1,5 +1,6 @@
 // Waiting for a device on kernel events: the loop device is attached after the wait started.
 import {readdirSync, readFileSync} from 'node:fs';
+import {execa} from 'execa';
 import {describe, expect, it, vi} from 'vitest';
 import {SysError} from '../../src/sys/sys.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
@@ -48,9 +49,20 @@ describe('waitForDevice', () => {
 
   it('resolves when a waited-for device path gets attached', async () => {
     const img = await t.makeExt4Image({label: 'COS_PATH'});
-    const wait = t.sys.waitForDevice('LABEL=COS_PATH', {timeoutMs: 20_000});
-    const dev = await t.attachLoop(img);
-    expect(await wait).toBe(dev);
+    // Pick a free loop device and attach to exactly that one; another test may take it first.
+    for (let attempt = 0; ; attempt++) {
+      const dev = (await execa('losetup', ['--find'])).stdout.trim();
+      const ac = new AbortController();
+      const wait = t.sys.waitForDevice(dev, {timeoutMs: 20_000, signal: ac.signal});
+      const attach = await execa('losetup', ['--read-only', dev, img], {reject: false});
+      if (attach.exitCode === 0) {
+        expect(await wait).toBe(dev);
+        return;
+      }
+      ac.abort();
+      await wait.catch(() => undefined);
+      if (attempt === 5) throw new Error(`could not attach ${img}: ${attach.stderr}`);
+    }
   });
 
   it('times out with the device, the time and a hint, and stops listening', async () => {

@@ -1,0 +1,146 @@
+// Mounting without a process. In the compiled binary (bun) immucore calls mount(2) through
+// bun:ffi: a boot makes ~46 mounts, and a mount(8) process for each was the largest cost of the
+// boot (every one a fork, an exec and libmount reading mountinfo). Under node (development,
+// `bin/immucore.js`) there is no FFI and mount(8) does the work; both take the same MountSpec.
+import type {MountSpec} from '../boot/mount-spec.ts';
+import {formatArgv, SysError} from './sys.ts';
+
+// Flag options as mount(8) maps them to MS_* bits (linux/mount.h). `set: false` clears a bit.
+const FLAGS: Record<string, {bit: number; set: boolean}> = {
+  ro: {bit: 1, set: true},
+  rw: {bit: 1, set: false},
+  nosuid: {bit: 2, set: true},
+  suid: {bit: 2, set: false},
+  nodev: {bit: 4, set: true},
+  dev: {bit: 4, set: false},
+  noexec: {bit: 8, set: true},
+  exec: {bit: 8, set: false},
+  sync: {bit: 16, set: true},
+  async: {bit: 16, set: false},
+  dirsync: {bit: 128, set: true},
+  noatime: {bit: 1024, set: true},
+  atime: {bit: 1024, set: false},
+  nodiratime: {bit: 2048, set: true},
+  diratime: {bit: 2048, set: false},
+  bind: {bit: 4096, set: true},
+  rbind: {bit: 4096 | 16384, set: true},
+  relatime: {bit: 1 << 21, set: true},
+  norelatime: {bit: 1 << 21, set: false},
+  strictatime: {bit: 1 << 24, set: true},
+  lazytime: {bit: 1 << 25, set: true},
+  nolazytime: {bit: 1 << 25, set: false},
+};
+// fstab-only words that mount(8) drops before the syscall.
+const IGNORED = new Set([
+  'defaults',
+  'auto',
+  'noauto',
+  'user',
+  'nouser',
+  'users',
+  'nofail',
+  '_netdev',
+  'owner',
+  'group',
+]);
+
+/** The mount(2) flags and data string mount(8) would pass for these options. */
+export function planMountSyscall(options: string[]): {flags: number; data: string} {
+  let flags = 0;
+  const data: string[] = [];
+  for (const o of options) {
+    const f = FLAGS[o];
+    if (f) flags = f.set ? flags | f.bit : flags & ~f.bit;
+    else if (!IGNORED.has(o) && !o.startsWith('x-')) data.push(o);
+  }
+  return {flags, data: data.join(',')};
+}
+
+// errno names for the messages; mount(2) returns few others.
+const ERRNO: Record<number, string> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  5: 'EIO',
+  6: 'ENXIO',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  15: 'ENOTBLK',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  19: 'ENODEV',
+  20: 'ENOTDIR',
+  22: 'EINVAL',
+  24: 'EMFILE',
+  28: 'ENOSPC',
+  30: 'EROFS',
+  40: 'ELOOP',
+  95: 'EOPNOTSUPP',
+  117: 'EUCLEAN',
+};
+
+interface Libc {
+  mount(
+    source: Buffer | null,
+    target: Buffer,
+    fstype: Buffer | null,
+    flags: bigint,
+    data: Buffer | null,
+  ): number;
+  errno(): number;
+}
+
+let libc: Libc | null | undefined;
+
+// Loaded once, and only under bun: node has no bun:ffi. The specifier is built at run time so
+// node's loader and TypeScript never try to resolve it.
+async function loadLibc(): Promise<Libc | null> {
+  if (libc !== undefined) return libc;
+  libc = null;
+  if (!('Bun' in globalThis) || process.env.IMMUCORE_NO_FFI) return libc;
+  try {
+    const ffi = (await import(['bun', 'ffi'].join(':'))) as {
+      dlopen: (
+        lib: string,
+        s: Record<string, {args: string[]; returns: string}>,
+      ) => {symbols: Record<string, (...a: unknown[]) => unknown>};
+      read: {i32: (p: unknown, off: number) => number};
+    };
+    const {symbols} = ffi.dlopen('libc.so.6', {
+      mount: {args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32'},
+      __errno_location: {args: [], returns: 'ptr'},
+    });
+    libc = {
+      mount: (...a) => symbols.mount?.(...a) as number,
+      errno: () => ffi.read.i32(symbols.__errno_location?.(), 0),
+    };
+  } catch {
+    libc = null; // no libc.so.6 (musl): mount(8) it is
+  }
+  return libc;
+}
+
+const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+/**
+ * Mount `spec` (real paths, a resolved device and fstype) with mount(2). Returns false when the
+ * syscall is not available here or the type is still `auto` (mount(8) tries the types then).
+ */
+export async function mountBySyscall(spec: MountSpec, argvForMessages: readonly string[]): Promise<boolean> {
+  if (spec.fstype === 'auto') return false;
+  const lib = await loadLibc();
+  if (!lib) return false;
+  const {flags, data} = planMountSyscall(spec.options);
+  const fstype = spec.fstype === 'none' ? null : cstr(spec.fstype);
+  if (lib.mount(cstr(spec.source), cstr(spec.target), fstype, BigInt(flags), data ? cstr(data) : null) === 0)
+    return true;
+  const errno = lib.errno();
+  const name = ERRNO[errno] ?? `errno ${errno}`;
+  throw new SysError(`${formatArgv(argvForMessages)} failed: mount(2) returned ${name}`, {
+    code: ERRNO[errno] ?? 'EMOUNT',
+    argv: argvForMessages,
+    hint:
+      name === 'EBUSY'
+        ? `${spec.target} is busy or ${spec.source} is mounted elsewhere: see findmnt.`
+        : 'See dmesg for what the kernel said about this mount.',
+  });
+}

@@ -1,0 +1,157 @@
+// The whole disk boot against the recording fake: which calls, in which order. Logic only; the
+// integration tests in test/boot prove the same boot with real mounts.
+import {describe, expect, it} from 'vitest';
+import {parseCmdline} from '../../src/boot/cmdline.ts';
+import {planBoot} from '../../src/boot/plan.ts';
+import {STEP_IMPLS} from '../../src/steps/boot-steps.ts';
+import {runBoot} from '../../src/steps/run-boot.ts';
+import {FakeSys} from '../fakes/fake-sys.ts';
+
+const ACTIVE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
+const LAYOUT =
+  'RW_PATHS="/var /etc"\nPERSISTENT_STATE_PATHS="/etc/ssh /home"\nVOLUMES="LABEL=COS_PERSISTENT:/usr/local"\nOVERLAY=tmpfs:25%\n';
+
+function machine(cmdline: string, extra: Record<string, string> = {}) {
+  return new FakeSys(
+    [
+      {device: '/dev/vda2', info: {fstype: 'ext4', label: 'COS_OEM'}},
+      {device: '/dev/vda4', info: {fstype: 'ext4', label: 'COS_STATE'}},
+      {device: '/dev/vda5', info: {fstype: 'ext4', label: 'COS_PERSISTENT'}},
+    ],
+    {
+      '/proc/cmdline': cmdline,
+      '/run/initramfs/cos-state/cOS/active.img': 'image',
+      '/run/cos/cos-layout.env': LAYOUT,
+      '/sysroot/etc/os-release': '',
+      '/sysroot/var/.keep': '',
+      '/sysroot/etc/ssh/sshd_config': '',
+      '/sysroot/home/.keep': '',
+      '/sysroot/usr/local/.keep': '',
+      ...extra,
+    },
+  );
+}
+
+const quiet = {console: () => {}, logFile: false} as const;
+
+describe('runBoot with the recording fake', () => {
+  it('makes the calls of a disk boot in dependency order', async () => {
+    const sys = machine(ACTIVE);
+    const {exitCode, report} = await runBoot({sys, ...quiet});
+    expect(exitCode).toBe(0);
+    expect(report.status).toBe('ok');
+    expect(sys.calls.filter((c) => /^(mount|attachLoop|waitForDevice|copyUp) /.test(c))).toEqual([
+      'mount tmpfs tmpfs /tmp',
+      'waitForDevice LABEL=COS_STATE',
+      'mount ext4 /dev/vda4 /run/initramfs/cos-state',
+      'attachLoop /run/initramfs/cos-state/cOS/active.img ro',
+      'mount ext4 /dev/loop7 /sysroot',
+      'waitForDevice LABEL=COS_OEM',
+      'mount ext4 /dev/vda2 /sysroot/oem',
+      'mount tmpfs tmpfs /run/overlay',
+      'waitForDevice LABEL=COS_PERSISTENT',
+      'mount ext4 /dev/vda5 /sysroot/usr/local',
+      'mount overlay overlay /sysroot/etc',
+      'mount overlay overlay /sysroot/var',
+      'copyUp /sysroot/home /sysroot/usr/local/.state/home.bind',
+      'mount none /sysroot/usr/local/.state/home.bind /sysroot/home',
+      'copyUp /sysroot/etc/ssh /sysroot/usr/local/.state/etc-ssh.bind',
+      'mount none /sysroot/usr/local/.state/etc-ssh.bind /sysroot/etc/ssh',
+    ]);
+    const writes = sys.calls.filter((c) => c.startsWith('write '));
+    expect(writes.indexOf('write /sysroot/etc/fstab')).toBeLessThan(
+      writes.indexOf('write /run/immucore/report.json'),
+    );
+    expect(writes[0]).toBe('write /run/cos/active_mode');
+    expect(sys.calls).toContain('symlink /system -> /sysroot/system');
+  });
+
+  it('checks partitions per fsck.mode=force, and the image without repairs', async () => {
+    const sys = machine(`${ACTIVE} fsck.mode=force`);
+    await runBoot({sys, ...quiet});
+    expect(sys.calls.filter((c) => c.startsWith('fsck '))).toEqual([
+      'fsck /dev/vda4 force',
+      'fsck /dev/loop7 force',
+      'fsck /dev/vda2 force',
+      'fsck /dev/vda5 force',
+    ]);
+  });
+
+  it('mounts nothing on /sysroot when the images partition never appears', async () => {
+    const sys = new FakeSys([], {'/proc/cmdline': `${ACTIVE} rd.immucore.devtimeout=0`});
+    const {exitCode, report} = await runBoot({sys, ...quiet});
+    expect(exitCode).toBe(1);
+    expect(report.steps.find((s) => s.name === 'mount-state')?.error?.lines.join('\n')).toMatch(
+      /Try: Check that a partition labelled COS_STATE exists/,
+    );
+    expect(sys.mounts.map((m) => m.target)).toEqual(['/tmp']);
+    expect(sys.files.get('/run/immucore/boot_failure.log')?.mode).toBe(0o600);
+  });
+
+  it('reboots after a fatal failure with rd.immucore.rebootonfailure, in the initramfs only', async () => {
+    const cmdline = `${ACTIVE} rd.immucore.devtimeout=0 rd.immucore.rebootonfailure`;
+    const live = new FakeSys([], {'/proc/cmdline': cmdline});
+    await runBoot({sys: live, ...quiet, live: true, rebootDelayMs: 0});
+    expect(live.calls.at(-1)).toBe('run systemctl reboot --force');
+    const test = new FakeSys([], {'/proc/cmdline': cmdline});
+    await runBoot({sys: test, ...quiet, rebootDelayMs: 0});
+    expect(test.calls.some((c) => c.includes('reboot'))).toBe(false);
+  });
+
+  it('opens a shell before the steps named by rd.immucore.break, then goes on', async () => {
+    const sys = machine(`${ACTIVE} rd.immucore.break=mount-root,write-fstab`);
+    const {exitCode} = await runBoot({sys, ...quiet, live: true});
+    expect(exitCode).toBe(0);
+    const shells = sys.calls.map((c, i) => [c, i] as const).filter(([c]) => c === 'run /bin/sh -i');
+    expect(shells).toHaveLength(2);
+    expect(sys.calls[(shells[0]?.[1] ?? 0) + 1]).toBe('mount ext4 /dev/loop7 /sysroot');
+  });
+
+  it('writes only the sentinel with rd.immucore.disable', async () => {
+    const sys = machine(`${ACTIVE} rd.immucore.disable`);
+    const {exitCode, report} = await runBoot({sys, ...quiet});
+    expect(exitCode).toBe(0);
+    expect(report.mode).toBe('live');
+    expect(sys.mounts).toEqual([]);
+    expect(sys.files.get('/run/cos/active_mode')?.text).toBe('1');
+  });
+
+  it("waits for dracut's /sysroot on live media and mounts no root", async () => {
+    const sys = machine('root=live:CDLABEL=COS_LIVE rd.immucore.sysrootwait=1', {
+      '/sysroot/system/.keep': '',
+    });
+    const {exitCode, report} = await runBoot({sys, ...quiet});
+    expect(exitCode).toBe(0);
+    expect(report.steps.map((s) => [s.name, s.outcome])).toEqual([
+      ['sentinel', 'ok'],
+      ['wait-sysroot', 'ok'],
+      ['rootfs-stage', 'ok'],
+      ['initramfs-stage', 'ok'],
+      ['report', 'ok'],
+    ]);
+    expect(sys.mounts).toEqual([]);
+    expect(sys.files.get('/run/cos/live_mode')?.text).toBe('1');
+  });
+
+  it('fails the live boot when /sysroot never appears', async () => {
+    const sys = new FakeSys([], {'/proc/cmdline': 'root=live:CDLABEL=COS_LIVE rd.immucore.sysrootwait=0'});
+    const {exitCode, report} = await runBoot({sys, ...quiet});
+    expect(exitCode).toBe(1);
+    expect(report.steps.find((s) => s.name === 'wait-sysroot')?.error?.message).toMatch(
+      /\/sysroot\/system did not appear within 0 s/,
+    );
+  });
+});
+
+describe('STEP_IMPLS', () => {
+  it('implements every step of every plan, and nothing else', () => {
+    const cmdlines = [
+      ACTIVE,
+      'root=live:LABEL=COS_RECOVERY',
+      'root=live:CDLABEL=X',
+      `${ACTIVE} rd.immucore.disable`,
+    ];
+    const planned = new Set(cmdlines.flatMap((c) => planBoot(parseCmdline(c)).steps.map((s) => s.name)));
+    expect([...planned].sort()).toEqual(Object.keys(STEP_IMPLS).sort());
+  });
+});
