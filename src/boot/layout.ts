@@ -100,7 +100,9 @@ export function decideLayout(config: BootConfig, files: LayoutFiles): Validated<
   for (const child of sorted) {
     // Walk up the child's ancestors (a few each) rather than across all paths: 1,000 persistent
     // paths must stay well inside the boot's millisecond budget.
-    const parent = ancestorsOf(child.value).map((a) => persistent.get(a)).find((p) => p !== undefined);
+    const parent = ancestorsOf(child.value)
+      .map((a) => persistent.get(a))
+      .find((p) => p !== undefined);
     if (!parent) continue;
     const msg = `${child.where}: persistent path ${child.value} lies below persistent path ${parent.value} (${parent.where}); its state is kept apart from ${parent.value}'s.`;
     const hint = `List only ${parent.value} unless ${child.value} needs its own state dir.`;
@@ -268,6 +270,7 @@ function mergeVolumes(items: Item<Volume>[], out: Problems): Item<Volume>[] {
 /** `/a/b/c` → `/a/b`, `/a` (nearest first). */
 function ancestorsOf(path: string): string[] {
   const out: string[] = [];
-  for (let at = path.lastIndexOf('/'); at > 0; at = path.lastIndexOf('/', at - 1)) out.push(path.slice(0, at));
+  for (let at = path.lastIndexOf('/'); at > 0; at = path.lastIndexOf('/', at - 1))
+    out.push(path.slice(0, at));
   return out;
 }

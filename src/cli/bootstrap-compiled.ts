@@ -19,7 +19,8 @@ if (argv.length === 1 && VERSION_FLAGS.has(argv[0] ?? '')) {
   const {parseBootRunArgv, runBootCommand} = await import('./boot-run.ts');
   const bootFlags = parseBootRunArgv(argv);
   if (bootFlags) {
-    process.exitCode = await runBootCommand(bootFlags);
+    // Exit as soon as the boot is decided: nothing left running may hold up switch-root.
+    process.exit(await runBootCommand(bootFlags));
   } else {
     const {main} = await import('./main.ts');
     await main(argv);

@@ -155,11 +155,9 @@ describe('a boot that goes wrong', () => {
     await fs.writeFile(t.path('proc/cmdline'), `${ACTIVE} rd.immucore.volumetimeout=60\n`);
     await fs.mkdir(t.path('run/cos'), {recursive: true});
     await fs.writeFile(t.path('run/cos/cos-layout.env'), 'VOLUMES="LABEL=NEVER:/srv"\n');
-    const child = execa(
-      'node',
-      ['bin/immucore.js', 'run', '--root', t.root, '--devices', machine.devices.join(',')],
-      {reject: false, all: true},
-    );
+    const [cmd, ...pre] = ENTRY.compiled;
+    const argv = [...pre, 'run', '--root', t.root, '--devices', machine.devices.join(',')];
+    const child = execa(cmd, argv, {reject: false, all: true});
     // Stop it while it waits for the volume that never comes.
     await new Promise<void>((resolve, reject) => {
       child.all?.on('data', (chunk: Buffer) => {
