@@ -1,10 +1,14 @@
 // Every command, listed explicitly: the compiled binary has no command folder to glob.
 import {PlanCommand} from './plan-command.ts';
 import {RunCommand} from './run-command.ts';
+import {StagesListCommand} from './stages-list-command.ts';
+import {StagesRunCommand} from './stages-run-command.ts';
 import {StatusCommand} from './status-command.ts';
 
 export const COMMANDS = {
   run: RunCommand,
   plan: PlanCommand,
   status: StatusCommand,
+  'stages:list': StagesListCommand,
+  'stages:run': StagesRunCommand,
 };

@@ -6,10 +6,10 @@ import {runSteps, type StepRecord} from '../dag/index.ts';
 import type {BootReport} from '../report/boot-report.ts';
 import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts';
 import {createLogger, type Logger} from '../report/logger.ts';
+import {CloudConfigStages} from '../stages/runner.ts';
 import type {Sys} from '../sys/sys.ts';
 import {bootSteps} from './boot-steps.ts';
 import {BootSession, type StageRunner, type StepContext} from './context.ts';
-import {NO_STAGES} from './run-stages.ts';
 import {FAILURE_FILE, LOG_FILE, REPORT_FILE, writeBootReport} from './write-report.ts';
 
 export interface BootOptions {
@@ -56,7 +56,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   const timing = () => ({startedAt, durationMs: performance.now() - t0});
   const boot = new BootSession({
     plan,
-    stages: opts.stages ?? NO_STAGES,
+    stages: opts.stages ?? new CloudConfigStages(),
     records: () => [...records.values()],
     timing,
   });

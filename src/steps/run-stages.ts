@@ -36,10 +36,3 @@ export async function loadLayout(ctx: StepContext): Promise<void> {
       `${l.rwPaths.length} RW paths, ${l.persistentPaths.length} persistent paths (${l.persistentBind ? 'bind' : 'overlay'}), ${l.volumes.length} volumes, overlay ${l.overlay.kind === 'tmpfs' ? `tmpfs:${l.overlay.size}` : l.overlay.device}`,
   );
 }
-
-/** Until the stages issue lands: the stages are declared and ordered, and run nothing. */
-export const NO_STAGES = {
-  async runStage(stage: 'rootfs' | 'initramfs', ctx: StepContext): Promise<void> {
-    ctx.log.info(`${stage} stage: no cloud-config runner in this build, nothing run`);
-  },
-};

@@ -1,0 +1,66 @@
+// `directories` and `files`: made in the stage's view, with their mode and owner. A missing parent
+// of a file is made too (yip does the same), with the file's mode plus search bits.
+import {gunzipSync} from 'node:zlib';
+import type {StepEnv} from '../step-env.ts';
+import type {DirectorySpec, FileSpec} from '../types.ts';
+import {collectErrors} from './errors.ts';
+
+export async function writeDirectories(env: StepEnv, dirs: DirectorySpec[]): Promise<void> {
+  await collectErrors(dirs, async (d) => {
+    const p = await env.view.resolve(d.path);
+    await env.view.sys.mkdirp(p);
+    await setModeOwner(env, p, d);
+    env.log.debug(`directory ${d.path} (${octal(d.mode)}, ${d.owner}:${d.group})`);
+  });
+}
+
+export async function writeFiles(env: StepEnv, files: FileSpec[]): Promise<void> {
+  await collectErrors(files, async (f) => {
+    let content: string;
+    try {
+      content = decodeContent(f.content, f.encoding);
+    } catch (err) {
+      throw new Error(`${f.path}: ${(err as Error).message}`, {cause: err});
+    }
+    const p = await env.view.resolve(f.path);
+    const parent = p.slice(0, p.lastIndexOf('/')) || '/';
+    if (!(await env.view.sys.exists(parent))) {
+      await env.view.sys.mkdirp(parent);
+      await setModeOwner(env, parent, {
+        ...f,
+        mode: f.mode | 0o100 | ((f.mode & 0o040) >> 2) | ((f.mode & 0o004) >> 2),
+      });
+    }
+    await env.view.sys.writeText(p, content, {mode: f.mode});
+    if (f.owner !== 0 || f.group !== 0) await chown(env, p, f);
+    env.log.debug(`file ${f.path} (${content.length} bytes, ${octal(f.mode)}, ${f.owner}:${f.group})`);
+  });
+}
+
+/** The content as written to disk: plain, base64, gzip, or gzip+base64 (yip's encodings). */
+export function decodeContent(content: string, encoding: string): string {
+  if (encoding === '') return content;
+  const base64 = encoding.includes('b64') || encoding.includes('base64');
+  const gzip = encoding.startsWith('gz');
+  const raw = base64 ? Buffer.from(content, 'base64') : Buffer.from(content, 'latin1');
+  const bytes = gzip ? gunzipSync(raw) : raw;
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes);
+  } catch {
+    throw new Error(`the ${encoding} content decodes to binary data, which immucore writes only as text`);
+  }
+}
+
+async function setModeOwner(env: StepEnv, sysPath: string, o: {mode: number; owner: number; group: number}) {
+  await env.view.sys.run(['chmod', octal(o.mode), env.view.sys.resolvePath(sysPath)]);
+  if (o.owner !== 0 || o.group !== 0) await chown(env, sysPath, o);
+}
+
+// Numeric ids from the host side: they mean the same in the view, and no passwd lookup is needed.
+async function chown(env: StepEnv, sysPath: string, o: {owner: number; group: number}) {
+  await env.view.sys.run(['chown', `${o.owner}:${o.group}`, env.view.sys.resolvePath(sysPath)]);
+}
+
+function octal(mode: number): string {
+  return `0${mode.toString(8)}`;
+}

@@ -1,0 +1,94 @@
+// `immucore stages list`: what each stage would run, from which file, in which order, what each
+// step does, and what is wrong with the sources. Pure: from StagePlans to text or JSON.
+import {unsupportedHint} from './directives.ts';
+import {type StagePlan, type StageStep, stageParts} from './types.ts';
+
+/** What a step does, in a few words each: `commands (2)`, `environment → /run/cos/cos-layout.env (OVERLAY)`. */
+export function describeStep(step: StageStep): string[] {
+  const out: string[] = [];
+  const n = (what: string, list: readonly unknown[]) =>
+    list.length > 0 && out.push(`${what} (${list.length})`);
+  n('directories', step.directories);
+  n('files', step.files);
+  n('commands', step.commands);
+  if (step.hostname !== undefined) out.push(`hostname ${step.hostname}`);
+  n('sysctl', step.sysctl);
+  n('users', step.users);
+  n('authorized_keys', step.authorizedKeys);
+  n('modules', step.modules);
+  const units = Object.entries(step.systemctl).filter(([, l]) => l.length > 0);
+  if (units.length > 0)
+    out.push(`systemctl ${units.map(([verb, l]) => `${verb} ${l.join(' ')}`).join(', ')}`);
+  if (step.environment.length > 0)
+    out.push(
+      `environment → ${step.environmentFile ?? '/etc/environment'} (${step.environment.map(([k]) => k).join(', ')})`,
+    );
+  return out;
+}
+
+export function renderStagePlansText(plans: StagePlan[]): string {
+  const lines: string[] = [];
+  for (const plan of plans) {
+    lines.push(
+      `${plan.stage} stage, seen from ${plan.root}: ${plan.steps.length} step(s) from ${plan.files.length} source(s)`,
+    );
+    let n = 0;
+    for (const part of stageParts(plan.stage)) {
+      const steps = plan.steps.filter((s) => s.part === part);
+      lines.push(`  ${part}:${steps.length === 0 ? ' no steps' : ''}`);
+      for (const s of steps) {
+        n++;
+        const {step, origin} = s;
+        lines.push(
+          `  ${String(n).padStart(3)}. ${step.name ? `"${step.name}"` : '(no name)'}  ${origin.file}${origin.line ? `:${origin.line}` : ''} ${origin.path}`,
+        );
+        if (step.if !== undefined) lines.push(`         if ${step.if}`);
+        const does = describeStep(step);
+        if (does.length > 0) lines.push(`         ${does.join('; ')}`);
+        if (step.timeoutSec !== 60) lines.push(`         timeout ${step.timeoutSec} s`);
+        if (step.unsupported.length > 0)
+          lines.push(`         skips ${step.unsupported.join(', ')} (unsupported)`);
+        if (step.skip) lines.push(`         NOT RUN: ${step.skip}`);
+        for (const e of step.errors) lines.push(`         NOT RUN: ${e.message}`);
+        for (const w of step.warnings) lines.push(`         warning: ${w.message}`);
+      }
+    }
+    for (const u of plan.unsupported) lines.push(`  unsupported: ${u.name}: ${unsupportedHint(u.name)}`);
+    for (const e of plan.errors) lines.push(`  error: ${e.message}`, `    Try: ${e.hint}`);
+    for (const w of plan.warnings) lines.push(`  warning: ${w.message}`, `    Try: ${w.hint}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function stagePlansToJson(plans: StagePlan[]) {
+  return {
+    stages: plans.map((plan) => ({
+      stage: plan.stage,
+      root: plan.root,
+      files: plan.files,
+      steps: plan.steps.map(({part, origin, step}) => ({
+        part,
+        name: step.name ?? null,
+        file: origin.file,
+        line: origin.line ?? null,
+        path: origin.path,
+        if: step.if ?? null,
+        does: describeStep(step),
+        timeoutSec: step.timeoutSec,
+        unsupported: step.unsupported,
+        runs: step.errors.length === 0 && !step.skip,
+        errors: step.errors.map((e) => e.message),
+        warnings: step.warnings.map((w) => w.message),
+      })),
+      unsupported: plan.unsupported.map((u) => ({...u, hint: unsupportedHint(u.name)})),
+      errors: plan.errors,
+      warnings: plan.warnings,
+    })),
+  };
+}
+
+/** True when some source or step has an error (a file or a step will not run). */
+export function hasStageErrors(plans: StagePlan[]): boolean {
+  return plans.some((p) => p.errors.length > 0 || p.steps.some((s) => s.step.errors.length > 0));
+}

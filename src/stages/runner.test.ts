@@ -1,0 +1,282 @@
+import {describe, expect, it} from 'vitest';
+import {SysError} from '../sys/sys.ts';
+import {CloudConfigStages} from './runner.ts';
+import {MemorySys, type RunScript, shellCommand, stageContext} from './testing.ts';
+
+const ok = {exitCode: 0, stdout: '', stderr: ''};
+
+/** A MemorySys whose shell commands answer by `answer(command)` (default: success). */
+function shellSys(files: Record<string, string>, answer: (cmd: string) => number = () => 0): MemorySys {
+  const script: RunScript = (argv) => {
+    const cmd = shellCommand(argv);
+    return cmd === undefined ? ok : {exitCode: answer(cmd), stdout: '', stderr: `failed: ${cmd}`};
+  };
+  return new MemorySys(script).with(files);
+}
+
+const commandsRun = (sys: MemorySys) => sys.runs.map(shellCommand).filter((c) => c !== undefined);
+
+describe('CloudConfigStages.runStage', () => {
+  it('gates a step on its if: a false test skips it, and is no failure', async () => {
+    const sys = shellSys(
+      {
+        '/oem/a.yaml': `stages:
+  rootfs:
+    - name: active only
+      if: '[ -f /run/cos/active_mode ]'
+      commands: [echo active]
+    - name: recovery only
+      if: '[ -f /run/cos/recovery_mode ]'
+      commands: [echo recovery]
+`,
+      },
+      (cmd) => (cmd.includes('recovery_mode') ? 1 : 0),
+    );
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(commandsRun(sys)).toEqual([
+      '[ -f /run/cos/active_mode ]',
+      'echo active',
+      '[ -f /run/cos/recovery_mode ]',
+    ]);
+    expect(ctx.boot.failures).toEqual([]);
+  });
+
+  it('an if that cannot run (no shell, a missing tool) fails the step instead of skipping it', async () => {
+    const sys = new MemorySys(() => ({exitCode: 127, stdout: '', stderr: 'sh: tesst: not found'})).with({
+      '/oem/a.yaml': "stages:\n  rootfs: [{name: typo, if: 'tesst -f /x', commands: [x]}]\n",
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(sys.runs).toHaveLength(1);
+    expect(ctx.boot.failures[0]?.message).toMatch(
+      /"typo" .* failed: if 'tesst -f \/x' could not run \(exit 127\): sh: tesst: not found$/,
+    );
+  });
+
+  it('runs .before, the stage, .after, each across all files in order', async () => {
+    const sys = shellSys({
+      '/oem/a.yaml': 'stages:\n  rootfs.after: [{commands: [a-after]}]\n  rootfs: [{commands: [a]}]\n',
+      '/oem/b.yaml':
+        'stages:\n  rootfs.before: [{commands: [b-before]}]\n  rootfs: [{commands: [b]}]\n  initramfs: [{commands: [not-now]}]\n',
+    });
+    await new CloudConfigStages().runStage('rootfs', stageContext(sys));
+    expect(commandsRun(sys)).toEqual(['b-before', 'a', 'b', 'a-after']);
+  });
+
+  it('a failing step is recorded with its file, stage and name; the stage goes on', async () => {
+    const sys = shellSys(
+      {
+        '/oem/a.yaml':
+          'stages:\n  rootfs:\n    - name: broken\n      commands: [fail-1, after-fail]\n    - name: next\n      commands: [ok]\n',
+      },
+      (cmd) => (cmd === 'fail-1' ? 3 : 0),
+    );
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    // yip runs the commands after a failed one, and so do we.
+    expect(commandsRun(sys)).toEqual(['fail-1', 'after-fail', 'ok']);
+    expect(ctx.boot.failures).toEqual([
+      {
+        step: 'rootfs-stage',
+        item: 'rootfs "broken" (/oem/a.yaml:3 stages.rootfs[0])',
+        message: expect.stringMatching(
+          /^rootfs "broken" \(\/oem\/a\.yaml:3 stages\.rootfs\[0\]\) failed: commands: .*exited 3: failed: fail-1$/,
+        ),
+        hint: expect.stringMatching(/emergency shell/),
+      },
+    ]);
+  });
+
+  it('reports each unsupported directive once per stage, naming its steps', async () => {
+    const sys = shellSys({
+      '/oem/a.yaml':
+        'stages:\n  rootfs:\n    - {name: one, dns: {}, commands: [x]}\n    - {name: two, dns: {}, downloads: []}\n',
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.boot.warnings.map((w) => [w.item, w.message])).toEqual([
+      [
+        'dns',
+        expect.stringMatching(
+          /^rootfs stage: unsupported directive dns skipped, in rootfs "one" .*, rootfs "two" /,
+        ),
+      ],
+      ['downloads', expect.stringMatching(/unsupported directive downloads skipped, in rootfs "two"/)],
+    ]);
+    expect(ctx.boot.warnings[0]?.hint).toMatch(/later stage/);
+    expect(commandsRun(sys)).toEqual(['x']);
+    expect(ctx.boot.failures).toEqual([]);
+  });
+
+  it('a file with a YAML error and an invalid step are failures; the rest runs', async () => {
+    const sys = shellSys({
+      '/oem/a.yaml': 'stages:\n  rootfs: [\n',
+      '/oem/b.yaml':
+        'stages:\n  rootfs:\n    - {name: bad, commands: {a: b}}\n    - {name: good, commands: [ok]}\n',
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(commandsRun(sys)).toEqual(['ok']);
+    expect(ctx.boot.failures.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^\/oem\/a\.yaml:3:1: YAML syntax error/),
+      expect.stringMatching(
+        /^rootfs "bad" .* not run: \/oem\/b\.yaml:3:\d+: stages\.rootfs\[0\]\.commands is a mapping/,
+      ),
+    ]);
+  });
+
+  it('applies directives in yip order and merges the environment file', async () => {
+    const sys = shellSys({
+      '/run/cos/cos-layout.env': '# kept\nFOREIGN="x"\nOVERLAY=old\n',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - name: all
+      environment_file: /run/cos/cos-layout.env
+      environment: {OVERLAY: "tmpfs:25%", VOLUMES: "LABEL=COS_PERSISTENT:/usr/local"}
+      commands: ["cat /etc/motd"]
+      files: [{path: /etc/motd, content: hi, permissions: 0600}]
+      directories: [{path: /var/lib/x, permissions: 0700}]
+`,
+    });
+    await new CloudConfigStages().runStage('rootfs', stageContext(sys));
+    expect(sys.runs).toEqual([
+      ['chmod', '0700', '/var/lib/x'],
+      // /etc was missing: made for the file, searchable by those who may read the file.
+      ['chmod', '0700', '/etc'],
+      ['/bin/sh', '-c', 'cat /etc/motd'],
+    ]);
+    expect(sys.files.get('/etc/motd')).toEqual({text: 'hi', mode: 0o600});
+    expect(sys.files.get('/run/cos/cos-layout.env')?.text).toBe(
+      '# kept\nFOREIGN="x"\nOVERLAY="tmpfs:25%"\nVOLUMES="LABEL=COS_PERSISTENT:/usr/local"\n',
+    );
+  });
+
+  it('runs the initramfs stage chrooted in /sysroot, binds in and out even when a step fails', async () => {
+    const sys = shellSys(
+      {'/sysroot/oem/a.yaml': 'stages:\n  initramfs: [{commands: [fail]}, {commands: [ok]}]\n'},
+      (c) => (c === 'fail' ? 1 : 0),
+    );
+    await sys.mkdirp(
+      '/dev',
+      '/proc',
+      '/sys',
+      '/run',
+      '/tmp',
+      '/sysroot/dev',
+      '/sysroot/proc',
+      '/sysroot/sys',
+      '/sysroot/run',
+      '/sysroot/tmp',
+    );
+    const ctx = stageContext(sys, {step: 'initramfs-stage'});
+    await new CloudConfigStages().runStage('initramfs', ctx);
+    expect(sys.runs).toEqual([
+      ['chroot', '/sysroot', '/bin/sh', '-c', 'fail'],
+      ['chroot', '/sysroot', '/bin/sh', '-c', 'ok'],
+    ]);
+    expect(sys.mounts.map((m) => [m.source, m.target, m.options])).toEqual(
+      ['/dev', '/proc', '/sys', '/run', '/tmp'].map((d) => [d, `/sysroot${d}`, ['bind']]),
+    );
+    expect(sys.unmounts).toEqual([
+      '/sysroot/tmp',
+      '/sysroot/run',
+      '/sysroot/sys',
+      '/sysroot/proc',
+      '/sysroot/dev',
+    ]);
+    expect(ctx.boot.failures).toHaveLength(1);
+    expect(ctx.boot.failures[0]?.step).toBe('initramfs-stage');
+  });
+
+  it('binds nothing when no step would run', async () => {
+    const sys = shellSys({});
+    await sys.mkdirp('/dev', '/sysroot/dev');
+    await new CloudConfigStages().runStage('initramfs', stageContext(sys));
+    expect(sys.mounts).toEqual([]);
+  });
+
+  it('runs each tool in its own process group, with the time the step has left', async () => {
+    const seen: Array<{group?: boolean; timeoutMs?: number}> = [];
+    const sys = new MemorySys((_argv, opts) => {
+      seen.push({group: opts.processGroup, timeoutMs: opts.timeoutMs});
+      return ok;
+    }).with({'/oem/a.yaml': 'stages:\n  rootfs: [{timeout: 2, commands: [a, b]}]\n'});
+    await new CloudConfigStages().runStage('rootfs', stageContext(sys));
+    expect(seen).toHaveLength(2);
+    for (const s of seen) {
+      expect(s.group).toBe(true);
+      expect(s.timeoutMs).toBeGreaterThan(1500);
+      expect(s.timeoutMs).toBeLessThanOrEqual(2000);
+    }
+  });
+
+  it('a step that runs out of time fails with its timeout named, and runs nothing more', async () => {
+    const sys = new MemorySys((argv) => {
+      if (shellCommand(argv) === 'hang')
+        throw new SysError('sh timed out after 1000 ms', {code: 'ETIMEDOUT'});
+      return ok;
+    }).with({
+      '/oem/a.yaml':
+        'stages:\n  rootfs:\n    - {name: slow, timeout: 1, commands: [hang, never], environment: {A: b}}\n    - {commands: [next]}\n',
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(commandsRun(sys)).toEqual(['hang', 'next']);
+    expect(sys.files.has('/etc/environment')).toBe(false);
+    expect(ctx.boot.failures[0]?.message).toMatch(
+      /^rootfs "slow" .* failed \(its timeout of 1 s was reached\): commands: sh timed out/,
+    );
+    expect(ctx.boot.failures[0]?.hint).toMatch(/Raise timeout:/);
+  });
+
+  it('exposes the running step and its process group, and can kill it (memory guard)', async () => {
+    const runner = new CloudConfigStages();
+    const sys = new MemorySys(
+      (argv, opts) =>
+        new Promise((resolve, reject) => {
+          if (shellCommand(argv) !== 'hog') return resolve(ok);
+          opts.onSpawn?.(4242);
+          opts.signal?.addEventListener('abort', () =>
+            reject(new SysError('sh was cancelled', {code: 'ABORT_ERR'})),
+          );
+          setTimeout(() => {
+            expect(runner.runningStep).toEqual({
+              label: expect.stringMatching(/^rootfs "hog"/),
+              processGroup: 4242,
+            });
+            expect(runner.killRunningStep('memory pressure')).toBe(true);
+          }, 5);
+        }),
+    ).with({
+      '/oem/a.yaml': 'stages:\n  rootfs: [{name: hog, commands: [hog]}, {name: after, commands: [after]}]\n',
+    });
+    const ctx = stageContext(sys);
+    await runner.runStage('rootfs', ctx);
+    expect(runner.runningStep).toBeUndefined();
+    expect(runner.killRunningStep('again')).toBe(false);
+    expect(ctx.boot.failures[0]?.message).toMatch(/^rootfs "hog" .* failed \(stopped: memory pressure\)/);
+    expect(commandsRun(sys)).toEqual(['hog', 'after']);
+  });
+
+  it('stops before the next step when the boot is stopped', async () => {
+    const controller = new AbortController();
+    const sys = shellSys(
+      {'/oem/a.yaml': 'stages:\n  rootfs: [{commands: [first]}, {commands: [second]}]\n'},
+      (cmd) => {
+        if (cmd === 'first') controller.abort();
+        return 0;
+      },
+    );
+    await new CloudConfigStages().runStage('rootfs', stageContext(sys, {signal: controller.signal}));
+    expect(commandsRun(sys)).toEqual(['first']);
+  });
+
+  it('does not run a step with an unsupported condition', async () => {
+    const sys = shellSys({'/oem/a.yaml': 'stages:\n  rootfs: [{only_arch: arm64, commands: [x]}]\n'});
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(commandsRun(sys)).toEqual([]);
+    expect(ctx.boot.warnings[0]?.hint).toMatch(/these steps are not run/);
+  });
+});

@@ -1,0 +1,201 @@
+// The cloud-config stage runner behind the `rootfs-stage` and `initramfs-stage` boot steps. A stage
+// never blocks the boot: a failing step is logged with its file, stage and name and recorded (the
+// boot is then degraded), and the next step runs.
+import type {BootConfig} from '../boot/boot-config.ts';
+import type {Problem} from '../boot/problem.ts';
+import type {StageRunner, StepContext} from '../steps/context.ts';
+import type {Sys} from '../sys/sys.ts';
+import {bindChroot, unbindChroot} from './chroot-binds.ts';
+import {unsupportedHint} from './directives.ts';
+import {loadStageSources} from './load.ts';
+import {planStage} from './plan.ts';
+import {runStep} from './run-step.ts';
+import {createStepEnv} from './step-env.ts';
+import {type PlannedStep, type StageName, type StagePlan, stageRoot} from './types.ts';
+import {StageView} from './view.ts';
+
+/** The step that is running now, for the memory guard (issue 6). */
+export interface RunningStep {
+  label: string;
+  /** The process group of the tool the step is running, if any. */
+  processGroup?: number;
+}
+
+/** What a whole stage did, for `immucore stages run`. */
+export interface StageSummary {
+  ran: number;
+  skipped: number;
+  failed: number;
+}
+
+/** Plan a stage as seen from its root: read the sources, order the steps. Touches nothing. */
+export async function planStageFromSys(
+  sys: Sys,
+  stage: StageName,
+  config: Pick<BootConfig, 'configUrl' | 'dotNotation'>,
+): Promise<StagePlan> {
+  const view = new StageView(sys, stageRoot(stage));
+  return planStage(stage, await loadStageSources(view, config));
+}
+
+export class CloudConfigStages implements StageRunner {
+  private running?: {label: string; controller: AbortController; pid?: number};
+  /** Problems of the sources already reported: both stages read /oem, say it once per boot. */
+  private readonly reported = new Set<string>();
+
+  /** The stage step running now, if any. */
+  get runningStep(): RunningStep | undefined {
+    const r = this.running;
+    return r && {label: r.label, ...(r.pid !== undefined ? {processGroup: r.pid} : {})};
+  }
+
+  /** Kill the running step's process group and fail that step with `reason`; false if none runs. */
+  killRunningStep(reason: string): boolean {
+    if (!this.running || this.running.controller.signal.aborted) return false;
+    this.running.controller.abort(new Error(reason));
+    return true;
+  }
+
+  async runStage(stage: StageName, ctx: StepContext): Promise<void> {
+    await this.runStageSummary(stage, ctx);
+  }
+
+  async runStageSummary(stage: StageName, ctx: StepContext): Promise<StageSummary> {
+    const plan = await planStageFromSys(ctx.sys, stage, ctx.plan.config);
+    const summary: StageSummary = {ran: 0, skipped: 0, failed: 0};
+    this.reportPlan(plan, ctx);
+    if (plan.steps.length === 0) {
+      ctx.log.info(`${stage} stage: no steps in ${plan.files.length} source(s)`);
+      return summary;
+    }
+    ctx.log.info(
+      `${stage} stage: ${plan.steps.length} step(s) from ${plan.files.length} source(s), seen from ${plan.root}`,
+    );
+    const view = new StageView(ctx.sys, plan.root);
+    const chrooted = plan.root !== '/';
+    const binds = chrooted ? await bindChroot(ctx.sys, plan.root, ctx.log) : {made: [], problems: []};
+    for (const p of binds.problems) addWarning(ctx, p.item, p.message, p.hint);
+    try {
+      for (const planned of plan.steps) {
+        if (ctx.signal.aborted) {
+          ctx.log.warn(`${stage} stage stopped before ${planned.label}`);
+          break;
+        }
+        summary[await this.runPlanned(planned, view, ctx)]++;
+      }
+    } finally {
+      for (const f of await unbindChroot(ctx.sys, binds.made, ctx.log))
+        addFailure(
+          ctx,
+          f,
+          `the ${stage} stage left a bind in the new root: ${f}`,
+          'Find the process a step left running (fuser -m) and stop it.',
+        );
+    }
+    ctx.log.info(`${stage} stage: ${summary.ran} ran, ${summary.skipped} skipped, ${summary.failed} failed`);
+    return summary;
+  }
+
+  /** Log the plan's problems; errors cost a source (degraded), unsupported directives are warnings. */
+  private reportPlan(plan: StagePlan, ctx: StepContext): void {
+    const once = (p: Problem) => !this.reported.has(p.message) && this.reported.add(p.message);
+    for (const e of plan.errors.filter(once)) addFailure(ctx, e.input, e.message, e.hint);
+    for (const w of plan.warnings.filter(once)) addWarning(ctx, w.input, w.message, w.hint);
+    for (const u of plan.unsupported) {
+      const where =
+        u.where.length > 2
+          ? `${u.where.slice(0, 2).join(', ')} and ${u.where.length - 2} more`
+          : u.where.join(', ');
+      addWarning(
+        ctx,
+        u.name,
+        `${plan.stage} stage: unsupported directive ${u.name} skipped, in ${where}`,
+        unsupportedHint(u.name),
+      );
+    }
+  }
+
+  private async runPlanned(
+    planned: PlannedStep,
+    view: StageView,
+    ctx: StepContext,
+  ): Promise<'ran' | 'skipped' | 'failed'> {
+    const {step, label} = planned;
+    for (const w of step.warnings) ctx.log.warn(`${w.message}. Try: ${w.hint}`);
+    if (step.errors.length > 0) {
+      const why = step.errors.map((e) => e.message).join('; ');
+      addFailure(ctx, label, `${label} not run: ${why}`, step.errors[0]?.hint);
+      return 'failed';
+    }
+    if (step.skip) {
+      ctx.log.warn(`${label} not run: ${step.skip}`);
+      return 'skipped';
+    }
+    const controller = new AbortController();
+    const stop = () => controller.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', stop, {once: true});
+    const running: {label: string; controller: AbortController; pid?: number} = {label, controller};
+    this.running = running;
+    const started = Date.now();
+    try {
+      const env = createStepEnv({
+        view,
+        log: ctx.log,
+        signal: controller.signal,
+        deadline: started + step.timeoutSec * 1000,
+        timeoutSec: step.timeoutSec,
+        onProcess: (pid) => {
+          running.pid = pid;
+        },
+        warn: (item, message, hint) => addWarning(ctx, item, `${label}: ${message}`, hint),
+      });
+      const outcome = await runStep(env, step);
+      if (!outcome.ran) {
+        ctx.log.info(`${label}: skipped, ${outcome.reason}`);
+        return 'skipped';
+      }
+      ctx.log.info(`${label}: done in ${Date.now() - started}ms`);
+      return 'ran';
+    } catch (err) {
+      const stopped =
+        controller.signal.aborted && !ctx.signal.aborted ? ` (stopped: ${reasonOf(controller.signal)})` : '';
+      const timedOut = hasCode(err, 'ETIMEDOUT') ? ` (its timeout of ${step.timeoutSec} s was reached)` : '';
+      const message = `${label} failed${stopped}${timedOut}: ${(err as Error).message}`;
+      addFailure(
+        ctx,
+        label,
+        message,
+        timedOut
+          ? 'Raise timeout: for this step, or find out why it hangs.'
+          : 'Fix the step, or run it by hand from the emergency shell to see why it fails.',
+      );
+      return 'failed';
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
+      this.running = undefined;
+    }
+  }
+}
+
+function addFailure(ctx: StepContext, item: string, message: string, hint?: string): void {
+  ctx.log.error(hint ? `${message}. Try: ${hint}` : message);
+  ctx.boot.failures.push({step: ctx.step, item, message, ...(hint ? {hint} : {})});
+}
+
+function addWarning(ctx: StepContext, item: string, message: string, hint?: string): void {
+  ctx.log.warn(hint ? `${message}. Try: ${hint}` : message);
+  ctx.boot.warnings.push({step: ctx.step, item, message, ...(hint ? {hint} : {})});
+}
+
+/** Does the error, or any failure or cause inside it, carry `code`? */
+function hasCode(err: unknown, code: string): boolean {
+  const e = err as {code?: unknown; failures?: unknown[]; cause?: unknown} | null | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === code) return true;
+  if (Array.isArray(e.failures)) return e.failures.some((f) => hasCode(f, code));
+  return hasCode(e.cause, code);
+}
+
+function reasonOf(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+}

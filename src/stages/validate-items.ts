@@ -1,0 +1,141 @@
+// The entries of a step's lists and mappings: files, directories, users; each with its own path
+// (`stages.rootfs[0].files[1].permissions`) in every message.
+import type {FieldReader} from './fields.ts';
+import type {DirectorySpec, FileSpec, UserSpec} from './types.ts';
+
+const ENCODINGS = ['', 'b64', 'base64', 'gz', 'gzip', 'gz+base64', 'gzip+base64', 'gz+b64', 'gzip+b64'];
+
+export function listOf<T>(
+  r: FieldReader,
+  value: unknown,
+  at: string,
+  what: string,
+  read: (r: FieldReader, n: unknown, p: string) => T | undefined,
+): T[] {
+  const out: T[] = [];
+  for (const [i, item] of (r.items(value, at, what) ?? []).entries()) {
+    const v = read(r, item, `${at}[${i}]`);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+export function fieldsOf(
+  r: FieldReader,
+  node: unknown,
+  at: string,
+  known: string[],
+): Map<string, unknown> | undefined {
+  const entries = r.entries(node, at, 'a mapping');
+  if (!entries) return undefined;
+  for (const [k, , keyNode] of entries)
+    if (!known.includes(k))
+      r.warn(
+        keyNode,
+        `${at}.${k}`,
+        'is not a known field, ignoring it',
+        `Known fields: ${known.join(', ')}.`,
+      );
+  return new Map(entries.map(([k, v]) => [k, v]));
+}
+
+export function readFile(r: FieldReader, node: unknown, at: string): FileSpec | undefined {
+  const f = fieldsOf(r, node, at, ['path', 'content', 'encoding', 'permissions', 'owner', 'group']);
+  if (!f) return undefined;
+  const path = required(r, node, f.get('path'), `${at}.path`);
+  const encoding = f.has('encoding') ? (r.string(f.get('encoding'), `${at}.encoding`) ?? '') : '';
+  if (!ENCODINGS.includes(encoding))
+    r.fail(
+      f.get('encoding'),
+      `${at}.encoding`,
+      `"${encoding}" is not an encoding`,
+      'Write encoding: base64 or gzip+base64, or leave it out for plain text.',
+    );
+  return path === undefined
+    ? undefined
+    : {
+        path,
+        content: f.has('content') ? (r.string(f.get('content'), `${at}.content`) ?? '') : '',
+        encoding,
+        mode: modeOf(r, f, at, 0o644),
+        owner: idOf(r, f, 'owner', at),
+        group: idOf(r, f, 'group', at),
+      };
+}
+
+export function readDirectory(r: FieldReader, node: unknown, at: string): DirectorySpec | undefined {
+  const f = fieldsOf(r, node, at, ['path', 'permissions', 'owner', 'group']);
+  if (!f) return undefined;
+  const path = required(r, node, f.get('path'), `${at}.path`);
+  return path === undefined
+    ? undefined
+    : {path, mode: modeOf(r, f, at, 0o755), owner: idOf(r, f, 'owner', at), group: idOf(r, f, 'group', at)};
+}
+
+export function readUser(r: FieldReader, key: string, node: unknown, at: string): UserSpec {
+  const f =
+    fieldsOf(r, node, at, [
+      'name',
+      'passwd',
+      'ssh_authorized_keys',
+      'gecos',
+      'homedir',
+      'no_create_home',
+      'primary_group',
+      'groups',
+      'no_user_group',
+      'system',
+      'no_log_init',
+      'shell',
+      'lock_passwd',
+      'uid',
+    ]) ?? new Map<string, unknown>();
+  const str = (k: string) => (f.has(k) ? r.string(f.get(k), `${at}.${k}`) : undefined);
+  const bool = (k: string) => (f.has(k) ? (r.boolean(f.get(k), `${at}.${k}`) ?? false) : false);
+  const user: UserSpec = {
+    name: str('name') || key,
+    groups: f.has('groups') ? (r.strings(f.get('groups'), `${at}.groups`) ?? []) : [],
+    sshAuthorizedKeys: f.has('ssh_authorized_keys')
+      ? (r.strings(f.get('ssh_authorized_keys'), `${at}.ssh_authorized_keys`) ?? [])
+      : [],
+    noCreateHome: bool('no_create_home'),
+    system: bool('system'),
+    lockPasswd: bool('lock_passwd'),
+  };
+  for (const [k, field] of [
+    ['uid', 'uid'],
+    ['passwd', 'passwd'],
+    ['primary_group', 'primaryGroup'],
+    ['homedir', 'homedir'],
+    ['shell', 'shell'],
+    ['gecos', 'gecos'],
+  ] as const) {
+    const v = str(k);
+    if (v) user[field] = v;
+  }
+  if (user.uid !== undefined && !/^\d+$/.test(user.uid))
+    r.fail(f.get('uid'), `${at}.uid`, `"${user.uid}" is not a numeric uid`, 'Write uid: 1000.');
+  return user;
+}
+
+function required(r: FieldReader, parent: unknown, node: unknown, at: string): string | undefined {
+  if (node === undefined || r.isNull(node))
+    return r.fail(parent, at, 'is missing', `Give every entry a ${at.split('.').pop()}.`);
+  return absolute(r, node, at);
+}
+
+export function absolute(r: FieldReader, node: unknown, at: string): string | undefined {
+  const p = r.string(node, at);
+  if (p === undefined || p.startsWith('/')) return p;
+  return r.fail(node, at, `"${p}" is not an absolute path`, `Write the full path, e.g. /${p}.`);
+}
+
+function modeOf(r: FieldReader, f: Map<string, unknown>, at: string, fallback: number): number {
+  const node = f.get('permissions');
+  return node === undefined || r.isNull(node) ? fallback : (r.mode(node, `${at}.permissions`) ?? fallback);
+}
+
+function idOf(r: FieldReader, f: Map<string, unknown>, key: string, at: string): number {
+  const node = f.get(key);
+  return node === undefined || r.isNull(node) ? 0 : (r.count(node, `${at}.${key}`) ?? 0);
+}

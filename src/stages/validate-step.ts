@@ -1,0 +1,148 @@
+// One stage step, from its YAML node to a StageStep. A step with an error is kept (so `stages list`
+// shows it) but marked not to run: half a step, say without its `if`, could do harm.
+import {SUPPORTED_DIRECTIVES, UNSUPPORTED_CONDITIONS} from './directives.ts';
+import type {FieldReader} from './fields.ts';
+import {DEFAULT_STEP_TIMEOUT_SEC, type StageStep} from './types.ts';
+import {absolute, fieldsOf, listOf, readDirectory, readFile, readUser} from './validate-items.ts';
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const SUPPORTED: readonly string[] = SUPPORTED_DIRECTIVES;
+
+export function emptyStep(): StageStep {
+  return {
+    commands: [],
+    files: [],
+    directories: [],
+    environment: [],
+    systemctl: {enable: [], disable: [], mask: [], start: []},
+    sysctl: [],
+    modules: [],
+    users: [],
+    authorizedKeys: [],
+    timeoutSec: DEFAULT_STEP_TIMEOUT_SEC,
+    unsupported: [],
+    errors: [],
+    warnings: [],
+  };
+}
+
+/** Read one step at `path` (`stages.rootfs[0]`); its problems land in the reader and in `errors`. */
+export function readStep(r: FieldReader, node: unknown, path: string): StageStep {
+  const step = emptyStep();
+  const [errorsBefore, warningsBefore] = [r.errors.length, r.warnings.length];
+  const entries = r.entries(node, path, 'a step (a mapping of directives)') ?? [];
+  for (const [key, value, keyNode] of entries) {
+    const at = `${path}.${key}`;
+    if (!SUPPORTED.includes(key)) {
+      step.unsupported.push(key);
+      if (UNSUPPORTED_CONDITIONS.includes(key))
+        step.skip = `it uses ${key}, a condition immucore does not evaluate`;
+      continue;
+    }
+    if (r.isNull(value)) continue;
+    readDirective(r, step, key, value, at, keyNode);
+  }
+  step.errors = r.errors.slice(errorsBefore);
+  step.warnings = r.warnings.slice(warningsBefore);
+  return step;
+}
+
+function readDirective(
+  r: FieldReader,
+  step: StageStep,
+  key: string,
+  value: unknown,
+  at: string,
+  keyNode: unknown,
+) {
+  switch (key) {
+    case 'name':
+      step.name = r.string(value, at);
+      break;
+    case 'if':
+      step.if = r.string(value, at);
+      break;
+    case 'timeout':
+      step.timeoutSec = r.seconds(value, at) ?? step.timeoutSec;
+      break;
+    case 'commands':
+      step.commands = r.strings(value, at) ?? [];
+      break;
+    case 'modules':
+      step.modules = r.strings(value, at) ?? [];
+      break;
+    case 'hostname': {
+      const h = r.string(value, at);
+      if (h !== undefined && !isHostname(h))
+        r.fail(
+          value,
+          at,
+          `"${h}" is not a host name`,
+          'Use letters, digits, - and dots, e.g. hostname: node-1.',
+        );
+      else step.hostname = h;
+      break;
+    }
+    case 'environment_file':
+      step.environmentFile = absolute(r, value, at);
+      break;
+    case 'environment': {
+      const env = r.stringMap(value, at) ?? [];
+      const bad = env.find(([k]) => !ENV_KEY.test(k));
+      if (bad)
+        r.fail(
+          value,
+          `${at}.${bad[0]}`,
+          'is not a variable name',
+          'Use letters, digits and _, e.g. OVERLAY.',
+        );
+      else step.environment = env;
+      break;
+    }
+    case 'sysctl': {
+      const sysctl = r.stringMap(value, at, {nested: true}) ?? [];
+      const bad = sysctl.find(([k]) => !/^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$/.test(k) || k.includes('..'));
+      if (bad)
+        r.fail(
+          value,
+          `${at}.${bad[0]}`,
+          'is not a sysctl key',
+          'Write keys as in sysctl -a, e.g. vm.swappiness.',
+        );
+      else step.sysctl = sysctl;
+      break;
+    }
+    case 'files':
+      step.files = listOf(r, value, at, 'files', readFile);
+      break;
+    case 'directories':
+      step.directories = listOf(r, value, at, 'directories', readDirectory);
+      break;
+    case 'systemctl':
+      readSystemctl(r, step, value, at);
+      break;
+    case 'users':
+      for (const [name, spec] of r.entries(value, at, 'a mapping of user names to users') ?? [])
+        step.users.push(readUser(r, name, spec, `${at}.${name}`));
+      break;
+    case 'authorized_keys':
+      for (const [user, keys] of r.entries(value, at, 'a mapping of user names to keys') ?? [])
+        step.authorizedKeys.push([user, r.strings(keys, `${at}.${user}`) ?? []]);
+      break;
+    default:
+      r.fail(keyNode, at, 'is not handled', 'Report this as an immucore bug.');
+  }
+}
+
+function readSystemctl(r: FieldReader, step: StageStep, value: unknown, at: string): void {
+  const f = fieldsOf(r, value, at, ['enable', 'disable', 'mask', 'start', 'overrides']);
+  if (!f) return;
+  for (const verb of ['enable', 'disable', 'mask', 'start'] as const)
+    if (f.has(verb)) step.systemctl[verb] = r.strings(f.get(verb), `${at}.${verb}`) ?? [];
+  if (f.has('overrides')) step.unsupported.push('systemctl.overrides');
+}
+
+function isHostname(h: string): boolean {
+  return h.length > 0 && h.length <= 253 && h.split('.').every((l) => HOST_LABEL.test(l));
+}
