@@ -1,5 +1,6 @@
 // Checks on the declared graph, made before any step runs: a typo in a need or a cycle would
 // otherwise surface mid-boot as a step that never starts.
+import {closestName as closestWithin} from '../boot/closest-name.ts';
 import {GraphError} from './errors.ts';
 import type {StepNode} from './types.ts';
 
@@ -92,27 +93,5 @@ function findCycle(steps: readonly StepNode[]): string[] | undefined {
 
 /** The candidate with the smallest edit distance to `name`; the first declared wins a tie. */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitution));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
+  return closestWithin(name, candidates, Number.POSITIVE_INFINITY);
 }

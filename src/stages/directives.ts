@@ -1,5 +1,6 @@
 // Which step directives immucore runs, which yip directives it knows but does not run in the
 // initramfs, and the hint for each kind of unsupported one.
+import {closestName} from '../boot/closest-name.ts';
 
 /** The directives a step may use, in the order immucore applies them (yip's plugin order). */
 export const SUPPORTED_DIRECTIVES = [
@@ -54,19 +55,6 @@ export function unsupportedHint(name: string): string {
     return `immucore does not evaluate ${name}, so these steps are not run; write the condition as if: '<shell test>'.`;
   if (UNSUPPORTED_DIRECTIVES.includes(name))
     return `immucore does not run ${name} in the rootfs and initramfs stages; move it to a later stage (boot, network) that the installed system runs.`;
-  const near = SUPPORTED_DIRECTIVES.find((d) => editDistance(d, name) <= 2);
+  const near = closestName(name, SUPPORTED_DIRECTIVES, 2);
   return `${name} is not a yip directive${near ? `: did you mean ${near}?` : ''}; supported: ${SUPPORTED_DIRECTIVES.join(', ')}.`;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }

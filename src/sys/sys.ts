@@ -5,6 +5,7 @@
 // files, bind sources, overlay dirs) is resolved against the Sys root (`/` in the initramfs, a temp
 // dir in tests). Devices are always the real ones: a `/dev/...` path given where a device is
 // expected (a mount source, `probe`, `fsck`, `detachLoop`), and every device Sys returns.
+import type {FsckMode, FsckRepair} from '../boot/boot-config.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 
 /** One line of /proc/self/mountinfo, with `target` relative to the Sys root. */
@@ -33,8 +34,7 @@ export interface BlockInfo {
   uuid?: string;
 }
 
-export type FsckMode = 'auto' | 'skip' | 'force';
-export type FsckRepair = 'preen' | 'yes' | 'no';
+export type {FsckMode, FsckRepair};
 
 export interface FsckOptions {
   mode: FsckMode;
