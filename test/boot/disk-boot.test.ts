@@ -1,8 +1,9 @@
 // Disk boots for real: partition images on loop devices, `immucore run --root` spawned in this
 // private mount namespace, and what it left asserted from mountinfo and the files.
 import fs from 'node:fs/promises';
+import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
-import {makeMachine} from '../helpers/boot-disk.ts';
+import {ENTRY, makeMachine} from '../helpers/boot-disk.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 
 const t = withTempRoot();
@@ -200,5 +201,11 @@ describe('a disk boot', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(log.some((l: {msg: string}) => /step mount-root \(5\/17\): done/.test(l.msg))).toBe(true);
+    // `immucore status` reads it back for a person in the recovery shell.
+    const [cmd, ...pre] = ENTRY.compiled;
+    const status = await execa(cmd, [...pre, 'status', '--root', t.root]);
+    expect(status.stdout).toMatch(/^boot ok: active boot \(disk plan\)/);
+    expect(status.stdout).toMatch(/ok +mount-root at \d+ ms/);
+    expect(status.stdout).toMatch(/skipped memory-policy/);
   });
 });
