@@ -1,0 +1,121 @@
+#!/bin/sh
+# The VM test agent: once the booted system is up, prints the facts a test asserts on as ONE JSON
+# line between marker lines on the console (the serial port the harness reads), then powers off.
+# Cmdline knobs, all optional:
+#   immucore.test.agent=off          do nothing (interactive boots, the demo)
+#   immucore.test.poweroff=0         stay up after reporting
+#   immucore.test.files=/a,/b        include these files' contents (null when missing)
+#   immucore.test.write=/a,/b        after reporting, write "<boot id>" into these files
+#                                    (persistence scenarios read them back on the next boot)
+#   immucore.test.time=1             time `immucore --version` and `immucore plan` in the guest
+set -u
+out=/run/immucore-test
+mkdir -p "$out"
+
+agent=on poweroff=1 files= writes= time=0
+read -r cmdline < /proc/cmdline
+for word in $cmdline; do
+    case "$word" in
+        immucore.test.agent=off) agent=off ;;
+        immucore.test.poweroff=0) poweroff=0 ;;
+        immucore.test.files=*) files="${word#*=}" ;;
+        immucore.test.write=*) writes="${word#*=}" ;;
+        immucore.test.time=1) time=1 ;;
+    esac
+done
+[ "$agent" = on ] || exit 0
+
+# Each fact is written to a file first: --rawfile has no argv length limit.
+findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS > "$out/mounts.json" 2>/dev/null || echo '{"filesystems":[]}' > "$out/mounts.json"
+# /run/cos in one jq (process start-up is slow under TCG): name → content (an empty file is left
+# out; sentinels hold "1").
+set -- /run/cos/*
+if [ -f "$1" ]; then
+    jq -c -n -R 'reduce inputs as $l ({}; .[input_filename | sub(".*/"; "")] += $l + "\n")' "$@" > "$out/cos.json"
+else
+    echo '{}' > "$out/cos.json"
+fi
+(
+    IFS=,
+    for f in $files; do
+        if [ -f "$f" ]; then jq -n --arg k "$f" --rawfile v "$f" '{($k): $v}'; else jq -n --arg k "$f" '{($k): null}'; fi
+    done
+) | jq -cs 'add // {}' > "$out/files.json"
+systemctl list-units --failed --plain --no-legend 2>/dev/null | awk '{print $1}' > "$out/failed.txt"
+journalctl -b -u immucore.service -o short-monotonic --no-pager > "$out/immucore-journal.txt" 2>/dev/null
+cp /run/immucore/report.json "$out/report.txt" 2>/dev/null || : > "$out/report.txt"
+cp /etc/fstab "$out/fstab.txt" 2>/dev/null || : > "$out/fstab.txt"
+cp /etc/immucore-test-image "$out/marker.txt" 2>/dev/null || : > "$out/marker.txt"
+cat /proc/sys/kernel/random/boot_id > "$out/boot-id.txt"
+# Monotonic µs: when the initrd's systemd started and when the booted system's did (switch-root).
+systemctl show -p InitRDTimestampMonotonic -p UserspaceTimestampMonotonic > "$out/timing.txt" 2>/dev/null
+# Start-up cost of the binary under this CPU (TCG): ms of a first and a second run of each.
+ms() { s=$(date +%s%N); "$@" > /dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
+if [ "$time" = 1 ]; then
+    echo "{\"version\":[$(ms immucore --version),$(ms immucore --version)],\"plan\":[$(ms immucore plan),$(ms immucore plan)]}"
+else
+    echo null
+fi > "$out/binary-ms.json"
+read -r uptime _ < /proc/uptime
+
+jq -cn \
+    --arg uptime "$uptime" \
+    --rawfile cmdline /proc/cmdline \
+    --rawfile bootId "$out/boot-id.txt" \
+    --rawfile marker "$out/marker.txt" \
+    --rawfile fstab "$out/fstab.txt" \
+    --rawfile report "$out/report.txt" \
+    --rawfile journal "$out/immucore-journal.txt" \
+    --rawfile failed "$out/failed.txt" \
+    --rawfile timing "$out/timing.txt" \
+    --slurpfile mounts "$out/mounts.json" \
+    --slurpfile cos "$out/cos.json" \
+    --slurpfile files "$out/files.json" \
+    --slurpfile binaryMs "$out/binary-ms.json" \
+    '{
+        uptime: ($uptime | tonumber),
+        cmdline: ($cmdline | rtrimstr("\n")),
+        bootId: ($bootId | rtrimstr("\n")),
+        marker: (if $marker == "" then null else ($marker | rtrimstr("\n")) end),
+        mounts: $mounts[0].filesystems,
+        cos: $cos[0],
+        report: (if $report == "" then null else ($report | try fromjson catch $report) end),
+        fstab: (if $fstab == "" then null else $fstab end),
+        files: $files[0],
+        failedUnits: ($failed | split("\n") | map(select(length > 0))),
+        binaryMs: $binaryMs[0],
+        timing: ($timing | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1] | tonumber? // null)}) | add // {}),
+        immucoreJournal: $journal
+    }' > "$out/facts.json" || echo '{"agentError":"jq failed"}' > "$out/facts.json"
+
+# One redirection for the three lines, so nothing of ours interleaves between them.
+{
+    echo '@@IMMUCORE-AGENT-BEGIN@@'
+    cat "$out/facts.json"
+    echo '@@IMMUCORE-AGENT-END@@'
+} > /dev/console
+
+# The console keeps up to 4 KiB queued in the UART driver after the write returns, and a forced
+# power-off drops it (the END marker with it): wait until the transmit counter stops moving.
+drain_console() {
+    last= i=0
+    while [ $i -lt 100 ]; do
+        now=$(grep -o 'tx:[0-9]*' /proc/tty/driver/serial 2>/dev/null | tr '\n' ' ')
+        [ "$now" = "$last" ] && return
+        last=$now i=$((i + 1))
+        sleep 0.2
+    done
+}
+drain_console
+
+(
+    IFS=,
+    for f in $writes; do
+        mkdir -p "${f%/*}" && cat /proc/sys/kernel/random/boot_id > "$f"
+    done
+)
+sync
+# --force: stop services by killing them, unmount, sync, power off (a clean unmount, so a
+# persistence scenario keeps its writes) without the full shutdown transaction.
+[ "$poweroff" = 1 ] && systemctl poweroff --force
+exit 0

@@ -1,0 +1,207 @@
+// The image set for one immucore binary: the Debian root plus the binary, the dracut module and
+// the test agent; its own dracut (run in a chroot) makes the initramfs; mkfs.ext4 -d makes the
+// root images active.img (COS_ACTIVE), passive.img (COS_PASSIVE), recovery.img (COS_SYSTEM),
+// each marked in /etc/immucore-test-image. Cached by the binary, module and agent bytes.
+import {mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {cachedDir, hashFile, hashInputs, hashTree} from './cache.ts';
+import {buildDebianRoot, type DebianRoot} from './debian-root.ts';
+import {runInChroot} from './exec.ts';
+import {mebibytes, progress, timed} from './log.ts';
+import {MountNamespace} from './namespace.ts';
+import {AGENT_DIR, BINARY, DRACUT_MODULE_DIR, REPO} from './paths.ts';
+import {checkPrerequisites} from './preflight.ts';
+
+export const ROOT_IMAGES = {active: 'COS_ACTIVE', passive: 'COS_PASSIVE', recovery: 'COS_SYSTEM'} as const;
+export type RootImageName = keyof typeof ROOT_IMAGES;
+
+// Bumped when the recipe below changes in a way the hashed inputs do not show.
+const RECIPE = 'images-v1';
+// Measured: dracut's default zstd level takes ~15 s with the 100 MB binary inside; -3 a few.
+const COMPRESS = 'zstd -3';
+// Only the drivers a QEMU test machine needs (virtio disk, ext4, loop, overlay): --no-hostonly
+// would otherwise pack every storage driver, 35 MiB instead of 16 MiB without immucore, ~5 s more
+// dracut time, and a slower unpack under TCG on every boot. A real image keeps dracut's default.
+const DRIVERS =
+  'virtio_blk virtio_pci virtio_scsi virtio_console virtio_rng sd_mod ahci ext4 vfat loop overlay squashfs';
+const DRACUT_ARGS = ['--force', '--no-hostonly', '--compress', COMPRESS, '--drivers', DRIVERS];
+// Kernel modules no test boot loads (GPUs, sound, wireless, ...): 230 of the root's 575 MB, and
+// every disk carries three images.
+const PRUNED_MODULE_DIRS = [
+  'drivers/net',
+  'drivers/gpu',
+  'drivers/media',
+  'drivers/infiniband',
+  'drivers/usb',
+  'drivers/iio',
+  'drivers/staging',
+  'drivers/hwmon',
+  'drivers/comedi',
+  'drivers/mtd',
+  'drivers/isdn',
+  'drivers/bluetooth',
+  'drivers/target',
+  'drivers/video',
+  'drivers/mmc',
+  'sound',
+  'net',
+];
+
+export interface ImageSet {
+  dir: string;
+  kernelVersion: string;
+  vmlinuz: string;
+  initrd: string;
+  images: Record<RootImageName, string>;
+  /** Figures of the build that made this set (copied from the cache on later runs). */
+  figures: ImageFigures;
+}
+
+export interface ImageFigures {
+  dracutSeconds: number;
+  initrdBytes: number;
+  /** The same initramfs built with `--omit immucore`, when measured. */
+  initrdWithoutImmucoreBytes?: number;
+  imageBytes: number;
+}
+
+export async function buildImageSet(opts: {measureWithoutImmucore?: boolean} = {}): Promise<ImageSet> {
+  await checkPrerequisites();
+  const root = await buildDebianRoot();
+  const inputs = [
+    RECIPE,
+    ...DRACUT_ARGS,
+    configureScript(),
+    ...PRUNED_MODULE_DIRS,
+    root.dir,
+    await hashFile(BINARY),
+    await hashTree(DRACUT_MODULE_DIR),
+    await hashTree(AGENT_DIR),
+    await hashFile(join(REPO, 'scripts/install-dracut-module.sh')),
+    String(Boolean(opts.measureWithoutImmucore)),
+  ];
+  const dir = await cachedDir('images', hashInputs(inputs), (tmp) => buildInto(tmp, root, opts));
+  const figures = JSON.parse(await readFile(join(dir, 'figures.json'), 'utf8')) as ImageFigures;
+  return {
+    dir,
+    kernelVersion: root.kernelVersion,
+    vmlinuz: root.vmlinuz,
+    initrd: join(dir, 'initrd.img'),
+    images: {
+      active: join(dir, 'active.img'),
+      passive: join(dir, 'passive.img'),
+      recovery: join(dir, 'recovery.img'),
+    },
+    figures,
+  };
+}
+
+async function buildInto(
+  tmp: string,
+  root: DebianRoot,
+  opts: {measureWithoutImmucore?: boolean},
+): Promise<void> {
+  const merged = join(tmp, 'merged');
+  const upper = join(tmp, 'upper');
+  const work = join(tmp, 'overlay-work');
+  await mkdir(merged);
+  await mkdir(upper);
+  await mkdir(work);
+  const ns = await MountNamespace.start();
+  const chroot = (argv: string[]) => runInChroot(merged, argv, {via: (a, o) => ns.run(a, o)});
+  try {
+    // An overlay keeps the cached root pristine and costs nothing to set up (a copy is 575 MB).
+    await ns.run([
+      'mount',
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${root.dir},upperdir=${upper},workdir=${work}`,
+      merged,
+    ]);
+    await ns.run([join(REPO, 'scripts/install-dracut-module.sh'), '--root', merged, '--binary', BINARY]);
+    await ns.run(['sh', '-c', configureScript(), merged, AGENT_DIR]);
+
+    const kver = root.kernelVersion;
+    const initrdInRoot = `/boot/initramfs-${kver}.img`;
+    const dracut = await timed('dracut', () =>
+      chroot(['dracut', ...DRACUT_ARGS, '--kver', kver, initrdInRoot]),
+    );
+    // `merged` is only mounted inside the namespace: every file operation on it goes through ns.
+    await ns.run(['cp', join(merged, initrdInRoot), join(tmp, 'initrd.img')]);
+    const figures: ImageFigures = {
+      dracutSeconds: dracut.seconds,
+      initrdBytes: (await stat(join(tmp, 'initrd.img'))).size,
+      imageBytes: 0,
+    };
+    progress(`initramfs ${mebibytes(figures.initrdBytes)}`);
+    if (opts.measureWithoutImmucore) {
+      await chroot(['dracut', ...DRACUT_ARGS, '--omit', 'immucore', '--kver', kver, '/tmp/without.img']);
+      await ns.run(['mv', join(merged, 'tmp/without.img'), join(tmp, 'without.img')]);
+      figures.initrdWithoutImmucoreBytes = (await stat(join(tmp, 'without.img'))).size;
+      await rm(join(tmp, 'without.img'));
+      progress(`initramfs without immucore ${mebibytes(figures.initrdWithoutImmucoreBytes)}`);
+    }
+
+    const modules = join(merged, 'usr/lib/modules', kver, 'kernel');
+    await ns.run(['rm', '-rf', ...PRUNED_MODULE_DIRS.map((d) => join(modules, d))]);
+
+    const sizeMiB = await imageSizeMiB(ns, merged);
+    await timed(`mkfs.ext4 -d x3 (${sizeMiB} MiB each)`, async () => {
+      for (const [name, label] of Object.entries(ROOT_IMAGES)) {
+        await ns.run(['sh', '-c', 'echo "$1" > "$0/etc/immucore-test-image"', merged, name]);
+        await ns.run([
+          'mkfs.ext4',
+          '-q',
+          '-F',
+          '-L',
+          label,
+          '-d',
+          merged,
+          join(tmp, `${name}.img`),
+          `${sizeMiB}M`,
+        ]);
+      }
+    });
+    figures.imageBytes = sizeMiB * 1024 * 1024;
+    await writeFile(join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  } finally {
+    await ns.stop();
+  }
+  // The overlay's upper layer is in the images now; keep only the artefacts.
+  await rm(merged, {recursive: true, force: true});
+  await rm(upper, {recursive: true, force: true});
+  await rm(work, {recursive: true, force: true});
+}
+
+// Test-image settings on top of Debian: the agent unit, a root without password (emergency shell
+// debugging on the serial console), no nohang enabled, the /system tree Kairos images have (the live plan waits for
+// /sysroot/system) and the mountpoints immucore mounts on.
+function configureScript(): string {
+  return [
+    'set -e',
+    'root="$0"; agent="$1"',
+    'install -D -m 0755 "$agent/immucore-test-agent.sh" "$root/usr/lib/immucore-test/agent.sh"',
+    'install -D -m 0644 "$agent/immucore-test-agent.service" "$root/etc/systemd/system/immucore-test-agent.service"',
+    'mkdir -p "$root/etc/systemd/system/multi-user.target.wants"',
+    'ln -sf ../immucore-test-agent.service "$root/etc/systemd/system/multi-user.target.wants/immucore-test-agent.service"',
+    'echo immucore-test > "$root/etc/hostname"',
+    // Debian enables nohang-desktop; immucore's memory policy enables the one unit it wants, and a
+    // Python daemon starting with the agent costs seconds of the single TCG CPU.
+    'rm -f "$root"/etc/systemd/system/multi-user.target.wants/nohang*.service',
+    'sed -i "s/^root:[^:]*:/root::/" "$root/etc/shadow"',
+    'mkdir -p "$root/system/oem" "$root/oem" "$root/usr/local"',
+    ': > "$root/etc/fstab"',
+    'test -e "$root/etc/os-release"',
+  ].join('\n');
+}
+
+// The root tree's size plus room for ext4's metadata and a little free space.
+async function imageSizeMiB(ns: MountNamespace, tree: string): Promise<number> {
+  const kib = Number.parseInt(
+    (await ns.run(['du', '-sk', '--one-file-system', tree])).split(/\s/)[0] ?? '0',
+    10,
+  );
+  return Math.ceil(((kib / 1024) * 1.15) / 16) * 16 + 96;
+}

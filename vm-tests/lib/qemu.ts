@@ -1,0 +1,147 @@
+// Boots a disk in QEMU under TCG with the kernel and initramfs given directly (-kernel/-initrd),
+// the serial console captured to vm-tests/logs/<name>.log, and a per-boot timeout. Disks are
+// qcow2 overlays over the cached raw disk, so scenarios never change the shared base; a
+// persistence scenario boots the same overlay twice.
+import {createWriteStream, mkdirSync} from 'node:fs';
+import {rm} from 'node:fs/promises';
+import {dirname, join} from 'node:path';
+import {execa} from 'execa';
+import {runBuild} from './exec.ts';
+import {AGENT_BEGIN, AGENT_END, type AgentFacts, parseAgentFacts} from './facts.ts';
+import {progress} from './log.ts';
+import {LOG_DIR} from './paths.ts';
+
+export interface BootOptions {
+  /** Names the serial log: vm-tests/logs/<name>.log. */
+  name: string;
+  kernel: string;
+  initrd: string;
+  /** A qcow2 overlay made by createOverlay. */
+  disk: string;
+  /** Kernel command line; console=ttyS0 and panic=-1 are added. */
+  append: string;
+  timeoutSec?: number;
+  memoryMiB?: number;
+  /** Stop the VM as soon as a console line matches (e.g. the failure screen). */
+  stopOn?: RegExp;
+  /** Copy the console to the terminal as it arrives (the demo). */
+  echo?: boolean;
+}
+
+export interface BootResult {
+  logPath: string;
+  /** The console text with colour escapes removed (systemd colours its status lines). */
+  log: string;
+  facts: AgentFacts | undefined;
+  /** Wall-clock seconds from starting QEMU to the agent's first marker. */
+  secondsToAgent: number | undefined;
+  seconds: number;
+  timedOut: boolean;
+  /** The console line that matched stopOn. */
+  stoppedOn: string | undefined;
+  exitCode: number | undefined;
+}
+
+// After the agent's report the guest powers off; give it this long before QEMU is killed.
+const POWEROFF_GRACE_MS = 30_000;
+
+/** Creates a copy-on-write overlay of a raw base disk. */
+export async function createOverlay(base: string, overlay: string): Promise<string> {
+  mkdirSync(dirname(overlay), {recursive: true});
+  await rm(overlay, {force: true});
+  await runBuild(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, overlay]);
+  return overlay;
+}
+
+export async function bootVm(opts: BootOptions): Promise<BootResult> {
+  mkdirSync(LOG_DIR, {recursive: true});
+  const logPath = join(LOG_DIR, `${opts.name}.log`);
+  const logFile = createWriteStream(logPath);
+  const args = [
+    '-accel',
+    'tcg', // /dev/kvm is not usable here; TCG everywhere keeps timings comparable
+    '-cpu',
+    'max', // the bun runtime needs SSE4.2/AVX; qemu64 dies with an invalid opcode
+    '-m',
+    String(opts.memoryMiB ?? 1024), // unpacking a ~50 MB initramfs needs more than 384 MiB
+    '-smp',
+    '1',
+    '-nodefaults',
+    '-no-reboot',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-device',
+    'virtio-rng-pci',
+    '-kernel',
+    opts.kernel,
+    '-initrd',
+    opts.initrd,
+    '-append',
+    `console=ttyS0 panic=-1 ${opts.append}`,
+    '-drive',
+    `file=${opts.disk},if=virtio,format=qcow2,cache=unsafe`,
+  ];
+  progress(`boot ${opts.name}: ${opts.append}`);
+  const started = performance.now();
+  const vm = execa('qemu-system-x86_64', args, {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    stderr: 'pipe',
+  });
+  let log = '';
+  let pending = '';
+  let secondsToAgent: number | undefined;
+  let stoppedOn: string | undefined;
+  let timedOut = false;
+  const kill = () => vm.kill('SIGTERM');
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      kill();
+    },
+    (opts.timeoutSec ?? 180) * 1000,
+  );
+
+  const onText = (text: string) => {
+    log += text;
+    logFile.write(text);
+    if (opts.echo) process.stdout.write(text);
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (secondsToAgent === undefined && line.includes(AGENT_BEGIN)) {
+        secondsToAgent = (performance.now() - started) / 1000;
+      }
+      if (line.includes(AGENT_END)) setTimeout(kill, POWEROFF_GRACE_MS).unref();
+      if (stoppedOn === undefined && opts.stopOn?.test(line)) {
+        stoppedOn = line;
+        kill();
+      }
+    }
+  };
+  vm.stdout?.setEncoding('utf8').on('data', onText);
+  vm.stderr?.setEncoding('utf8').on('data', (t: string) => onText(`[qemu] ${t}`));
+  const result = await vm;
+  clearTimeout(timer);
+  await new Promise((resolve) => logFile.end(resolve));
+  const seconds = (performance.now() - started) / 1000;
+  log = stripAnsi(log);
+  const facts = parseAgentFacts(log);
+  progress(
+    `boot ${opts.name}: ${seconds.toFixed(1)} s` +
+      (secondsToAgent === undefined ? ', no agent report' : `, agent after ${secondsToAgent.toFixed(1)} s`) +
+      (timedOut ? ', TIMED OUT' : '') +
+      ` (log ${logPath})`,
+  );
+  return {logPath, log, facts, secondsToAgent, seconds, timedOut, stoppedOn, exitCode: result.exitCode};
+}
+
+/** Removes ANSI escape sequences (CSI ... letter), so tests can match "Failed to start x". */
+export function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is exactly what is matched
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}
