@@ -1,26 +1,17 @@
 #!/usr/bin/env bash
-# README command two: install what is missing, then run every test.
-# The tests mount for real (loop devices, overlayfs, mount namespaces): run as root.
+# README command two: install what is missing, then run every test: lint, types, unit,
+# integration (root: loop devices, overlayfs, private mount namespaces) and the QEMU boots.
+# `./test.sh --no-vm` leaves the QEMU suite out.
 set -euo pipefail
 cd "$(dirname "$0")"
+source scripts/setup.sh
 
-apt_packages=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static)
-missing=()
-for pkg in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  if [[ $EUID -ne 0 ]]; then
-    echo "missing packages: ${missing[*]}; run as root, or: apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "installing ${missing[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+vm=1
+[[ ${1:-} == --no-vm ]] && vm=0
+if ((vm)); then ensure_apt "${TEST_PACKAGES[@]}" "${VM_PACKAGES[@]}"; else ensure_apt "${TEST_PACKAGES[@]}"; fi
+ensure_npm
 
-# npm ci when node_modules is missing or older than the lockfile.
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-fi
-
+start=$SECONDS
 npm test
+((vm)) && npm run test:vm
+echo "all tests done in $((SECONDS - start)) s"

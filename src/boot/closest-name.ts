@@ -18,11 +18,7 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
 }
 
 /** The known name closest to `name` (ignoring case) within `max` edits; the first one on a tie. */
-export function closestName(
-  name: string,
-  known: readonly string[],
-  max = 2,
-): string | undefined {
+export function closestName(name: string, known: readonly string[], max = 2): string | undefined {
   let best: {name: string; distance: number} | undefined;
   for (const k of known) {
     const distance = editDistance(name.toLowerCase(), k.toLowerCase(), max);

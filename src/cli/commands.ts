@@ -1,4 +1,7 @@
 // Every command, listed explicitly: the compiled binary has no command folder to glob.
+import {MemoryCheckCommand} from './memory-check-command.ts';
+import {MemoryRenderCommand} from './memory-render-command.ts';
+import {MemoryShowCommand} from './memory-show-command.ts';
 import {PlanCommand} from './plan-command.ts';
 import {RunCommand} from './run-command.ts';
 import {StagesListCommand} from './stages-list-command.ts';
@@ -11,4 +14,7 @@ export const COMMANDS = {
   status: StatusCommand,
   'stages:list': StagesListCommand,
   'stages:run': StagesRunCommand,
+  'memory:show': MemoryShowCommand,
+  'memory:render': MemoryRenderCommand,
+  'memory:check': MemoryCheckCommand,
 };

@@ -4,6 +4,7 @@ import type {MountSpec} from '../boot/mount-spec.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
 import type {RunResult, StepRecord} from '../dag/index.ts';
+import type {MemoryReport} from '../memory/report.ts';
 import {renderError} from './errors.ts';
 
 /** A mount immucore made: the planned spec (fstype resolved) and the device it resolved to. */
@@ -51,6 +52,8 @@ export interface BootReport {
   /** Items skipped with a warning (an RW path missing from the image): the boot stays ok. */
   warnings: ItemFailure[];
   criticalPath: string[];
+  /** The effective memory policy and what the initramfs guard did (SPEC §10). */
+  memory?: MemoryReport;
 }
 
 export interface ReportInput {
@@ -64,6 +67,7 @@ export interface ReportInput {
   startedAt: Date;
   durationMs: number;
   criticalPath: string[];
+  memory?: MemoryReport;
 }
 
 /**
@@ -102,6 +106,7 @@ export function buildReport(input: ReportInput): BootReport {
     failures: input.failures,
     warnings: input.warnings,
     criticalPath: input.criticalPath,
+    ...(input.memory?.policy || input.memory?.guard ? {memory: input.memory} : {}),
   };
 }
 

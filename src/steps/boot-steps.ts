@@ -2,6 +2,8 @@
 // this table says what each step does.
 import type {BootPlan} from '../boot/plan.ts';
 import type {StepDef} from '../dag/index.ts';
+import {withMemoryGuard} from '../memory/guard-step.ts';
+import {writeMemoryPolicy} from '../memory/memory-step.ts';
 import {attachImage, mountRoot} from './attach-image.ts';
 import {bindPersistentPaths} from './bind-persistent.ts';
 import type {StepContext} from './context.ts';
@@ -25,7 +27,7 @@ export const STEP_IMPLS: Record<string, StepImpl> = {
   'attach-image': {run: attachImage},
   'mount-root': {run: mountRoot},
   'mount-oem': {run: mountOem},
-  'rootfs-stage': {run: runRootfsStage},
+  'rootfs-stage': {run: withMemoryGuard(runRootfsStage)},
   'load-layout': {run: loadLayout},
   'mount-overlay-base': {run: mountOverlayBase},
   'mount-volumes': {
@@ -39,13 +41,9 @@ export const STEP_IMPLS: Record<string, StepImpl> = {
       ctx.boot.step('mount-persistent').mounts.length ? true : 'no persistent paths in the layout',
   },
   'link-extensions': {run: linkExtensions},
-  // TODO(#6): render and enable the nohang policy.
-  'memory-policy': {
-    run: async () => {},
-    when: () => 'the memory policy is not part of this build yet (issue 6)',
-  },
+  'memory-policy': {run: writeMemoryPolicy},
   'write-fstab': {run: writeFstab},
-  'initramfs-stage': {run: runInitramfsStage},
+  'initramfs-stage': {run: withMemoryGuard(runInitramfsStage)},
   'wait-sysroot': {run: waitSysroot},
   report: {run: writeReport},
 };

@@ -4,6 +4,7 @@
 import type {BootPlan, PlanStep} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
 import type {StepRecord} from '../dag/index.ts';
+import type {MemoryReport} from '../memory/report.ts';
 import type {ItemFailure, MountMade} from '../report/boot-report.ts';
 import type {Logger} from '../report/logger.ts';
 import type {Sys} from '../sys/sys.ts';
@@ -20,6 +21,8 @@ export class BootSession {
   readonly mounts: MountMade[] = [];
   readonly failures: ItemFailure[] = [];
   readonly warnings: Array<ItemFailure> = [];
+  /** The memory policy and the initramfs guard, for the report (issue 6). */
+  readonly memory: MemoryReport = {};
   readonly stages: StageRunner;
   /** The runner's records so far (the report step runs before the run has ended). */
   readonly records: () => StepRecord[];

@@ -3,6 +3,7 @@
 import {parseCmdline} from '../boot/cmdline.ts';
 import {planBoot} from '../boot/plan.ts';
 import {runSteps, type StepRecord} from '../dag/index.ts';
+import {protectFromOomKiller} from '../memory/guard-step.ts';
 import type {BootReport} from '../report/boot-report.ts';
 import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts';
 import {createLogger, type Logger} from '../report/logger.ts';
@@ -47,6 +48,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
     debug: config.debug,
   });
   log.info(`${plan.state.state} boot, ${plan.state.mode} plan, ${plan.steps.length} steps`);
+  await protectFromOomKiller(sys, log);
   for (const p of plan.problems)
     log[p.level === 'error' ? 'error' : 'warn'](
       `${p.message} ("${p.input}"); using the default. Try: ${p.hint}`,

@@ -32,6 +32,7 @@ export async function writeBootReport(
     failures: boot.failures,
     warnings: boot.warnings,
     criticalPath: path,
+    memory: boot.memory,
     ...timing,
   });
   await sys.mkdirp('/run/immucore');

@@ -73,7 +73,8 @@ describe('a boot that goes wrong', () => {
     });
     expect(result.exitCode, result.all).toBe(0);
     expect(report.status).toBe('ok');
-    expect(report.warnings).toEqual([
+    // The test image has no nohang: memory-policy warns too (test/memory).
+    expect(report.warnings.filter((w) => w.step !== 'memory-policy')).toEqual([
       expect.objectContaining({
         step: 'mount-rw-paths',
         item: '/nonexistent',

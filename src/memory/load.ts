@@ -1,0 +1,128 @@
+// Gather what the policy is decided from, through the sys seam: the `memory_policy` blocks of the
+// cloud-config sources the stages read (SPEC §6, seen from the system's root: `/sysroot` in the
+// initramfs, `/` in the booted system), nohang's packaged defaults in that root, and MemTotal.
+import path from 'node:path';
+import type {BootConfig} from '../boot/boot-config.ts';
+import {error, type Problem, warning} from '../boot/problem.ts';
+import type {BootStateName} from '../boot/state.ts';
+import {decideConfigUrl, SOURCE_DIRS} from '../stages/load.ts';
+import {StageView} from '../stages/view.ts';
+import type {Sys} from '../sys/sys.ts';
+import {decideBase, type NohangBases, PACKAGED_CONF, PACKAGED_DESKTOP_CONF} from './base.ts';
+import {MEMINFO, parseMeminfo} from './meminfo.ts';
+import type {EffectivePolicy, PolicyBlock} from './policy.ts';
+import {type ParsedFile, parsePolicyFile} from './read-policy.ts';
+import {decideMemoryPolicy} from './resolve.ts';
+
+export interface LoadPolicyOptions {
+  sys: Sys;
+  /** The system's root as a Sys path: `/sysroot` during the boot, `/` after it. */
+  root: string;
+  config: Pick<BootConfig, 'memory' | 'configUrl'>;
+  state: BootStateName;
+  /**
+   * A policy file to try instead of the cloud-configs and the cmdline's `rd.immucore.memory`, read
+   * by the caller (it lies outside the root); `text` undefined when it could not be read.
+   */
+  policyFile?: {file: string; text: string | undefined};
+}
+
+export interface LoadedPolicy {
+  policy: EffectivePolicy;
+  memTotalKiB?: number;
+  /** The cloud-config files read (those without a block too). */
+  files: string[];
+}
+
+export async function loadMemoryPolicy(opts: LoadPolicyOptions): Promise<LoadedPolicy> {
+  const {sys, root} = opts;
+  // Independent reads, at once: this runs on the boot's critical path.
+  const [meminfo, {bases, problems}, sources] = await Promise.all([
+    sys.readText(MEMINFO),
+    loadBases(sys, root),
+    opts.policyFile ? undefined : readSources(new StageView(sys, root), opts.config.configUrl),
+  ]);
+  const memTotalKiB = parseMeminfo(meminfo ?? '').memTotalKiB;
+  const extra: Problem[] = [...problems];
+  const {parsed, files} = opts.policyFile
+    ? readPolicyFile(opts.policyFile.file, opts.policyFile.text, memTotalKiB)
+    : parseSources(sources ?? [], memTotalKiB);
+  const blocks: PolicyBlock[] = [];
+  for (const p of parsed) {
+    if (p.syntaxError) extra.push(p.syntaxError);
+    if (p.block) blocks.push(p.block);
+  }
+  const policy = decideMemoryPolicy({
+    ...(opts.policyFile || opts.config.memory === undefined ? {} : {cmdline: opts.config.memory}),
+    blocks,
+    state: opts.state,
+    bases,
+    ...(memTotalKiB === undefined ? {} : {memTotalKiB}),
+  });
+  policy.warnings.unshift(...extra.filter((p) => p.level === 'warning'));
+  policy.errors.unshift(...extra.filter((p) => p.level === 'error'));
+  return {policy, ...(memTotalKiB === undefined ? {} : {memTotalKiB}), files};
+}
+
+/** nohang's packaged nohang.conf and nohang-desktop.conf in the root, or the built-in copies. */
+export async function loadBases(sys: Sys, root: string): Promise<{bases: NohangBases; problems: Problem[]}> {
+  const read = (file: string) => sys.readText(path.posix.join(root, file)).catch(() => undefined);
+  const [nohangText, desktopText] = await Promise.all([read(PACKAGED_CONF), read(PACKAGED_DESKTOP_CONF)]);
+  const nohang = decideBase('nohang', nohangText, PACKAGED_CONF);
+  const desktop = decideBase('desktop', desktopText, PACKAGED_DESKTOP_CONF);
+  return {
+    bases: {nohang: nohang.base, desktop: desktop.base},
+    problems: [...nohang.problems, ...desktop.problems],
+  };
+}
+
+/** Each source's text, in the stages' order (SPEC §6); the reads go out together. */
+async function readSources(view: StageView, configUrl: string | undefined): Promise<Array<[string, string]>> {
+  const readOne = async (file: string, label = file): Promise<Array<[string, string]>> => {
+    const text = await view.sys.readText(await view.resolve(file)).catch(() => undefined);
+    return text === undefined ? [] : [[label, text]];
+  };
+  const inDir = async (dir: string) => {
+    const names = (await view.sys.readdir(await view.resolve(dir)).catch(() => undefined)) ?? [];
+    const yaml = names.filter((n) => /\.ya?ml$/.test(n)).sort();
+    return (await Promise.all(yaml.map((n) => readOne(`${dir}/${n}`)))).flat();
+  };
+  const reads = SOURCE_DIRS.map(inDir);
+  // The stages report an unusable config_url; here it only adds a source when it is a local file.
+  const url = configUrl === undefined ? undefined : decideConfigUrl(configUrl);
+  if (url?.kind === 'path') reads.push(readOne(url.path, `kairos.config_url=${configUrl}`));
+  return (await Promise.all(reads)).flat();
+}
+
+function parseSources(
+  sources: Array<[string, string]>,
+  memTotalKiB?: number,
+): {parsed: ParsedFile[]; files: string[]} {
+  const parsed = sources.map(([label, text]) => {
+    // The stages report a file's syntax error; for the policy it is a source that says nothing.
+    const p = parsePolicyFile(text, label, memTotalKiB);
+    return p.syntaxError ? {syntaxError: {...p.syntaxError, level: 'warning' as const}} : p;
+  });
+  return {parsed, files: sources.map(([label]) => label)};
+}
+
+function readPolicyFile(
+  file: string,
+  text: string | undefined,
+  memTotalKiB?: number,
+): {parsed: ParsedFile[]; files: string[]} {
+  if (text === undefined) {
+    const problem = error(
+      file,
+      `Cannot read the policy file "${file}": no such file`,
+      'Pass an existing YAML file.',
+    );
+    return {parsed: [{syntaxError: problem}], files: []};
+  }
+  const parsed = parsePolicyFile(text, file, memTotalKiB);
+  if (!parsed.block && !parsed.syntaxError) {
+    const msg = `The policy file "${file}" has no memory_policy block; the preset for the boot state applies`;
+    parsed.syntaxError = warning(file, msg, 'Write the policy under a top-level memory_policy: key.');
+  }
+  return {parsed: [parsed], files: [file]};
+}
