@@ -124,6 +124,9 @@ function planLive(config: BootConfig, state: BootState): BootPlan {
         mounts: [],
       },
       {name: 'initramfs-stage', needs: ['rootfs-stage'], policy: 'degrade', mounts: []},
+      // SPEC §10 gives live and recovery media the recovery memory policy, so the step the §4 live
+      // plan leaves out is here; after the rootfs stage, which may set memory_policy.
+      {name: 'memory-policy', needs: ['rootfs-stage'], policy: 'degrade', mounts: []},
     );
   }
   return {state, config, steps: withReport(steps), problems: [...config.problems]};

@@ -127,10 +127,13 @@ describe('runBoot with the recording fake', () => {
       ['wait-sysroot', 'ok'],
       ['rootfs-stage', 'ok'],
       ['initramfs-stage', 'ok'],
+      ['memory-policy', 'ok'],
       ['report', 'ok'],
     ]);
     expect(sys.mounts).toEqual([]);
     expect(sys.files.get('/run/cos/live_mode')?.text).toBe('1');
+    // Live media get the recovery memory policy (SPEC §10); this image has no nohang to enable.
+    expect(report.memory?.policy).toMatchObject({preset: 'recovery'});
   });
 
   it('fails the live boot when /sysroot never appears', async () => {
