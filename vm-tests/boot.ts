@@ -36,6 +36,7 @@ const result = await bootVm({
   disk: overlay,
   append: values.append,
   echo: values.echo,
+  waitForPoweroff: true,
   timeoutSec: Number(values.timeout),
 });
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The VM test agent: once the booted system is up, prints the facts a test asserts on as ONE JSON
-# line between marker lines on the console (the serial port the harness reads), then powers off.
+# line between marker lines on its own serial port (ttyS1, which the harness reads; the console
+# when there is none), then powers off.
 # Cmdline knobs, all optional:
 #   immucore.test.agent=off          do nothing (interactive boots, the demo)
 #   immucore.test.poweroff=0         stay up after reporting
@@ -9,6 +10,7 @@
 #                                    (persistence scenarios read them back on the next boot)
 #   immucore.test.time=1             time `immucore --version` and `immucore plan` in the guest
 set -u
+read -r started _ < /proc/uptime
 out=/run/immucore-test
 mkdir -p "$out"
 
@@ -27,20 +29,28 @@ done
 
 # Each fact is written to a file first: --rawfile has no argv length limit.
 findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS > "$out/mounts.json" 2>/dev/null || echo '{"filesystems":[]}' > "$out/mounts.json"
-# /run/cos in one jq (process start-up is slow under TCG): name → content (an empty file is left
-# out; sentinels hold "1").
+# /run/cos in one awk and one jq (process start-up is slow under TCG): name → content (an empty
+# file is left out; sentinels hold "1"). awk tags each line with its file: jq alone reads its files
+# as one stream, so a file without a final newline (a sentinel) would run into the next one.
 set -- /run/cos/*
 if [ -f "$1" ]; then
-    jq -c -n -R 'reduce inputs as $l ({}; .[input_filename | sub(".*/"; "")] += $l + "\n")' "$@" > "$out/cos.json"
+    awk '{ print FILENAME "\t" $0 }' "$@" |
+        jq -c -n -R 'reduce inputs as $l ({}; ($l | index("\t")) as $i | .[$l[:$i] | sub(".*/"; "")] += $l[$i + 1:] + "\n")' > "$out/cos.json"
 else
     echo '{}' > "$out/cos.json"
 fi
+# The asked-for files in one jq as well: --arg pN names file N, --rawfile fN holds it if it exists.
 (
     IFS=,
+    set --
+    n=0
     for f in $files; do
-        if [ -f "$f" ]; then jq -n --arg k "$f" --rawfile v "$f" '{($k): $v}'; else jq -n --arg k "$f" '{($k): null}'; fi
+        [ -f "$f" ] && set -- "$@" --rawfile "f$n" "$f"
+        set -- "$@" --arg "p$n" "$f"
+        n=$((n + 1))
     done
-) | jq -cs 'add // {}' > "$out/files.json"
+    jq -cn --argjson n "$n" "$@" '[range($n) | {($ARGS.named["p\(.)"]): $ARGS.named["f\(.)"]}] | add // {}'
+) > "$out/files.json"
 systemctl list-units --failed --plain --no-legend 2>/dev/null | awk '{print $1}' > "$out/failed.txt"
 journalctl -b -u immucore.service -o short-monotonic --no-pager > "$out/immucore-journal.txt" 2>/dev/null
 cp /run/immucore/report.json "$out/report.txt" 2>/dev/null || : > "$out/report.txt"
@@ -60,6 +70,7 @@ read -r uptime _ < /proc/uptime
 
 jq -cn \
     --arg uptime "$uptime" \
+    --arg started "$started" \
     --rawfile cmdline /proc/cmdline \
     --rawfile bootId "$out/boot-id.txt" \
     --rawfile marker "$out/marker.txt" \
@@ -74,6 +85,7 @@ jq -cn \
     --slurpfile binaryMs "$out/binary-ms.json" \
     '{
         uptime: ($uptime | tonumber),
+        agentStarted: ($started | tonumber),
         cmdline: ($cmdline | rtrimstr("\n")),
         bootId: ($bootId | rtrimstr("\n")),
         marker: (if $marker == "" then null else ($marker | rtrimstr("\n")) end),
@@ -88,12 +100,17 @@ jq -cn \
         immucoreJournal: $journal
     }' > "$out/facts.json" || echo '{"agentError":"jq failed"}' > "$out/facts.json"
 
-# One redirection for the three lines, so nothing of ours interleaves between them.
+# The facts go to the second serial port, which the harness gives the agent alone: on the console,
+# kernel messages and systemd's status lines can land in the middle of the JSON line. Without that
+# port (a VM started by other means) they go to the console. One redirection for the three lines.
+port=/dev/console
+stty -F /dev/ttyS1 > /dev/null 2>&1 && port=/dev/ttyS1
 {
     echo '@@IMMUCORE-AGENT-BEGIN@@'
     cat "$out/facts.json"
     echo '@@IMMUCORE-AGENT-END@@'
-} > /dev/console
+} > "$port"
+[ "$port" = /dev/console ] || echo "immucore-test-agent: facts written to $port ($(wc -c < "$out/facts.json") bytes)" > /dev/console
 
 # The console keeps up to 4 KiB queued in the UART driver after the write returns, and a forced
 # power-off drops it (the END marker with it): wait until the transmit counter stops moving.

@@ -9,9 +9,11 @@ import {progress} from './log.ts';
 
 export const CACHE_DIR = process.env.IMMUCORE_VM_CACHE ?? '/var/cache/immucore-vm';
 
-// How many builds of one kind are kept: the current one and the one before it (switching
-// between two branches stays cheap; a root is ~1 GiB, an image set ~3 GiB of sparse files).
-const KEEP_PER_KIND = 2;
+// How many builds of one kind are kept: the current one and two before it. The suite, the
+// benchmark (its image set also holds an initramfs without immucore) and a second binary under test
+// (the demo, another branch) each want their own, and with two kept they evicted each other. A
+// root is ~1 GiB, an image set ~2 GiB and a disk ~2 GiB of sparse files.
+const KEEP_PER_KIND = 3;
 
 /** Hashes a list of inputs (strings or other hashes) into a short cache key. */
 export function hashInputs(parts: readonly string[]): string {

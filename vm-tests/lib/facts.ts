@@ -12,6 +12,8 @@ export interface MountFact {
 export interface AgentFacts {
   /** Seconds since the kernel started, when the agent ran. */
   uptime: number;
+  /** Seconds since the kernel started, when the agent started (the system was up). */
+  agentStarted: number;
   cmdline: string;
   bootId: string;
   /** /etc/immucore-test-image: which root image booted (active, passive, recovery). */

@@ -3,6 +3,7 @@
 import {join} from 'node:path';
 import {CACHE_DIR} from './cache.ts';
 import {buildDisk, type PartitionSpec} from './disk.ts';
+import type {AgentFacts} from './facts.ts';
 import {buildImageSet, type ImageSet} from './image.ts';
 import {type BootOptions, type BootResult, bootVm, createOverlay} from './qemu.ts';
 
@@ -35,8 +36,57 @@ export async function buildPlainRootDisk(images: ImageSet): Promise<string> {
   return buildDisk('plain-root', [{label: 'ROOTFS', content: {kind: 'image', image: images.images.active}}]);
 }
 
+/**
+ * The active root tree alone on a partition labelled COS_ACTIVE: what plain dracut boots with
+ * root=LABEL=COS_ACTIVE, the benchmark's baseline (bench/vm.bench.ts).
+ */
+export async function buildPlainActiveDisk(images: ImageSet): Promise<string> {
+  return buildDisk('plain-active', [
+    {label: 'COS_ACTIVE', content: {kind: 'image', image: images.images.active}},
+  ]);
+}
+
 export async function buildStandardDisk(images: ImageSet): Promise<string> {
   return buildDisk('standard', standardLayout(images));
+}
+
+/** The standard disk without its COS_OEM partition. */
+export async function buildMissingOemDisk(images: ImageSet): Promise<string> {
+  return buildDisk('missing-oem', standardLayout(images, {COS_OEM: null}));
+}
+
+export interface Scenario {
+  /** Names the serial log and the overlay: vm-tests/logs/<name>.log. */
+  name: string;
+  append: string;
+  /** The base disk; the standard one by default. */
+  disk?: (images: ImageSet) => Promise<string>;
+  /** A qcow2 overlay to boot as it is (made by createOverlay), instead of a fresh one. */
+  overlay?: string;
+  timeoutSec?: number;
+  /** The guest writes files after its report (immucore.test.write) that a later boot reads. */
+  waitForPoweroff?: boolean;
+}
+
+/** Builds what is missing, boots the scenario and returns the agent's facts (throws without them). */
+export async function bootForFacts(s: Scenario): Promise<{boot: BootResult; facts: AgentFacts}> {
+  const images = await buildImageSet();
+  const disk = await (s.disk ?? buildStandardDisk)(images);
+  const boot = await bootDisk(images, disk, {
+    name: s.name,
+    append: s.append,
+    timeoutSec: s.timeoutSec ?? 300,
+    waitForPoweroff: s.waitForPoweroff ?? false,
+    ...(s.overlay ? {overlay: s.overlay} : {}),
+  });
+  if (!boot.facts) throw new Error(`the agent never reported; see ${boot.logPath}`);
+  return {boot, facts: boot.facts};
+}
+
+/** A fresh overlay of the scenario's disk, for a scenario that boots it more than once. */
+export async function freshOverlay(name: string, disk?: Scenario['disk']): Promise<string> {
+  const base = await (disk ?? buildStandardDisk)(await buildImageSet());
+  return createOverlay(base, join(CACHE_DIR, 'overlays', `${name}.qcow2`));
 }
 
 /** Boots a fresh overlay of `base` (or `overlay`, reused across boots for persistence). */

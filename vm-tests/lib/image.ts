@@ -9,14 +9,14 @@ import {buildDebianRoot, type DebianRoot} from './debian-root.ts';
 import {runInChroot} from './exec.ts';
 import {mebibytes, progress, timed} from './log.ts';
 import {MountNamespace} from './namespace.ts';
-import {AGENT_DIR, BINARY, DRACUT_MODULE_DIR, REPO} from './paths.ts';
+import {AGENT_DIR, BINARY, DRACUT_MODULE_DIR, OVERLAYS_DIR, REPO} from './paths.ts';
 import {checkPrerequisites} from './preflight.ts';
 
 export const ROOT_IMAGES = {active: 'COS_ACTIVE', passive: 'COS_PASSIVE', recovery: 'COS_SYSTEM'} as const;
 export type RootImageName = keyof typeof ROOT_IMAGES;
 
 // Bumped when the recipe below changes in a way the hashed inputs do not show.
-const RECIPE = 'images-v1';
+const RECIPE = 'images-v2';
 // Measured: dracut's default zstd level takes ~15 s with the 100 MB binary inside; -3 a few.
 const COMPRESS = 'zstd -3';
 // Only the drivers a QEMU test machine needs (virtio disk, ext4, loop, overlay): --no-hostonly
@@ -47,11 +47,16 @@ const PRUNED_MODULE_DIRS = [
   'net',
 ];
 
+// Kept next to initrd.img when measured: the benchmark boots it (dracut alone, no immucore).
+const WITHOUT_IMMUCORE = 'initrd-without-immucore.img';
+
 export interface ImageSet {
   dir: string;
   kernelVersion: string;
   vmlinuz: string;
   initrd: string;
+  /** The same initramfs built with `--omit immucore` (plain dracut), when measured. */
+  initrdWithoutImmucore?: string;
   images: Record<RootImageName, string>;
   /** Figures of the build that made this set (copied from the cache on later runs). */
   figures: ImageFigures;
@@ -77,6 +82,7 @@ export async function buildImageSet(opts: {measureWithoutImmucore?: boolean} = {
     await hashFile(BINARY),
     await hashTree(DRACUT_MODULE_DIR),
     await hashTree(AGENT_DIR),
+    await hashTree(OVERLAYS_DIR),
     await hashFile(join(REPO, 'scripts/install-dracut-module.sh')),
     String(Boolean(opts.measureWithoutImmucore)),
   ];
@@ -87,6 +93,9 @@ export async function buildImageSet(opts: {measureWithoutImmucore?: boolean} = {
     kernelVersion: root.kernelVersion,
     vmlinuz: root.vmlinuz,
     initrd: join(dir, 'initrd.img'),
+    ...(figures.initrdWithoutImmucoreBytes === undefined
+      ? {}
+      : {initrdWithoutImmucore: join(dir, WITHOUT_IMMUCORE)}),
     images: {
       active: join(dir, 'active.img'),
       passive: join(dir, 'passive.img'),
@@ -121,7 +130,7 @@ async function buildInto(
       merged,
     ]);
     await ns.run([join(REPO, 'scripts/install-dracut-module.sh'), '--root', merged, '--binary', BINARY]);
-    await ns.run(['sh', '-c', configureScript(), merged, AGENT_DIR]);
+    await ns.run(['sh', '-c', configureScript(), merged, AGENT_DIR, OVERLAYS_DIR]);
 
     const kver = root.kernelVersion;
     const initrdInRoot = `/boot/initramfs-${kver}.img`;
@@ -138,9 +147,8 @@ async function buildInto(
     progress(`initramfs ${mebibytes(figures.initrdBytes)}`);
     if (opts.measureWithoutImmucore) {
       await chroot(['dracut', ...DRACUT_ARGS, '--omit', 'immucore', '--kver', kver, '/tmp/without.img']);
-      await ns.run(['mv', join(merged, 'tmp/without.img'), join(tmp, 'without.img')]);
-      figures.initrdWithoutImmucoreBytes = (await stat(join(tmp, 'without.img'))).size;
-      await rm(join(tmp, 'without.img'));
+      await ns.run(['mv', join(merged, 'tmp/without.img'), join(tmp, WITHOUT_IMMUCORE)]);
+      figures.initrdWithoutImmucoreBytes = (await stat(join(tmp, WITHOUT_IMMUCORE))).size;
       progress(`initramfs without immucore ${mebibytes(figures.initrdWithoutImmucoreBytes)}`);
     }
 
@@ -176,16 +184,25 @@ async function buildInto(
 }
 
 // Test-image settings on top of Debian: the agent unit, a root without password (emergency shell
-// debugging on the serial console), no nohang enabled, the /system tree Kairos images have (the live plan waits for
-// /sysroot/system) and the mountpoints immucore mounts on.
+// debugging on the serial console), no nohang enabled, the /system tree Kairos images have (the
+// live plan waits for /sysroot/system) with the repository's overlays/ in it (the default layout
+// cloud-config, /system/oem/05_immucore-layout.yaml), the cloud-configs scenarios name with
+// kairos.config_url (/system/immucore-test: reachable as /system from both stages, read only when
+// named), and the mountpoints immucore mounts on.
 function configureScript(): string {
   return [
     'set -e',
-    'root="$0"; agent="$1"',
+    'root="$0"; agent="$1"; overlays="$2"',
+    'cp -R "$overlays/." "$root/"',
+    'install -D -m 0644 -t "$root/system/immucore-test" "$agent"/cloud-config/*.yaml',
     'install -D -m 0755 "$agent/immucore-test-agent.sh" "$root/usr/lib/immucore-test/agent.sh"',
     'install -D -m 0644 "$agent/immucore-test-agent.service" "$root/etc/systemd/system/immucore-test-agent.service"',
     'mkdir -p "$root/etc/systemd/system/multi-user.target.wants"',
     'ln -sf ../immucore-test-agent.service "$root/etc/systemd/system/multi-user.target.wants/immucore-test-agent.service"',
+    // ./demo.sh: prints what immucore did once the system is up (only with `immucore.demo`).
+    'install -D -m 0755 "$agent/immucore-demo.sh" "$root/usr/lib/immucore-test/demo.sh"',
+    'install -D -m 0644 "$agent/immucore-demo.service" "$root/etc/systemd/system/immucore-demo.service"',
+    'ln -sf ../immucore-demo.service "$root/etc/systemd/system/multi-user.target.wants/immucore-demo.service"',
     'echo immucore-test > "$root/etc/hostname"',
     // Debian enables nohang-desktop; immucore's memory policy enables the one unit it wants, and a
     // Python daemon starting with the agent costs seconds of the single TCG CPU.

@@ -2,9 +2,10 @@
 // the serial console captured to vm-tests/logs/<name>.log, and a per-boot timeout. Disks are
 // qcow2 overlays over the cached raw disk, so scenarios never change the shared base; a
 // persistence scenario boots the same overlay twice.
-import {createWriteStream, mkdirSync} from 'node:fs';
+import {closeSync, createWriteStream, mkdirSync, openSync, readSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
+import {StringDecoder} from 'node:string_decoder';
 import {execa} from 'execa';
 import {runBuild} from './exec.ts';
 import {AGENT_BEGIN, AGENT_END, type AgentFacts, parseAgentFacts} from './facts.ts';
@@ -26,6 +27,13 @@ export interface BootOptions {
   stopOn?: RegExp;
   /** Copy the console to the terminal as it arrives (the demo). */
   echo?: boolean;
+  /**
+   * Let the guest power off by itself after the agent's report (it writes the
+   * immucore.test.write files then, for a later boot of the same disk). Otherwise QEMU is
+   * stopped as soon as the report is complete: the disk overlay is thrown away anyway, and a
+   * guest's shutdown costs 5-15 s of TCG time per boot.
+   */
+  waitForPoweroff?: boolean;
 }
 
 export interface BootResult {
@@ -56,6 +64,8 @@ export async function createOverlay(base: string, overlay: string): Promise<stri
 export async function bootVm(opts: BootOptions): Promise<BootResult> {
   mkdirSync(LOG_DIR, {recursive: true});
   const logPath = join(LOG_DIR, `${opts.name}.log`);
+  const agentLogPath = join(LOG_DIR, `${opts.name}.agent.log`);
+  await rm(agentLogPath, {force: true});
   const logFile = createWriteStream(logPath);
   const args = [
     '-accel',
@@ -72,6 +82,11 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
     'none',
     '-serial',
     'stdio',
+    // ttyS1: the agent's own port, a file nothing else writes to (see agentPort below).
+    '-chardev',
+    `file,id=agent,path=${agentLogPath}`,
+    '-serial',
+    'chardev:agent',
     '-device',
     'virtio-rng-pci',
     '-kernel',
@@ -105,6 +120,19 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
     (opts.timeoutSec ?? 180) * 1000,
   );
 
+  const onLine = (line: string) => {
+    if (secondsToAgent === undefined && line.includes(AGENT_BEGIN)) {
+      secondsToAgent = (performance.now() - started) / 1000;
+    }
+    if (line.includes(AGENT_END)) {
+      if (opts.waitForPoweroff) setTimeout(kill, POWEROFF_GRACE_MS).unref();
+      else kill();
+    }
+    if (stoppedOn === undefined && opts.stopOn?.test(line)) {
+      stoppedOn = line;
+      kill();
+    }
+  };
   const onText = (text: string) => {
     log += text;
     logFile.write(text);
@@ -112,25 +140,19 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
     pending += text;
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) {
-      if (secondsToAgent === undefined && line.includes(AGENT_BEGIN)) {
-        secondsToAgent = (performance.now() - started) / 1000;
-      }
-      if (line.includes(AGENT_END)) setTimeout(kill, POWEROFF_GRACE_MS).unref();
-      if (stoppedOn === undefined && opts.stopOn?.test(line)) {
-        stoppedOn = line;
-        kill();
-      }
-    }
+    for (const line of lines) onLine(line);
   };
   vm.stdout?.setEncoding('utf8').on('data', onText);
   vm.stderr?.setEncoding('utf8').on('data', (t: string) => onText(`[qemu] ${t}`));
+  const agent = agentPort(agentLogPath, onLine);
   const result = await vm;
   clearTimeout(timer);
+  const agentText = agent.stop();
   await new Promise((resolve) => logFile.end(resolve));
   const seconds = (performance.now() - started) / 1000;
   log = stripAnsi(log);
-  const facts = parseAgentFacts(log);
+  // The agent writes to its own port; to the console when a root image predates that.
+  const facts = parseAgentFacts(agentText) ?? parseAgentFacts(log);
   progress(
     `boot ${opts.name}: ${seconds.toFixed(1)} s` +
       (secondsToAgent === undefined ? ', no agent report' : `, agent after ${secondsToAgent.toFixed(1)} s`) +
@@ -138,6 +160,45 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
       ` (log ${logPath})`,
   );
   return {logPath, log, facts, secondsToAgent, seconds, timedOut, stoppedOn, exitCode: result.exitCode};
+}
+
+/**
+ * Follows the agent's port (ttyS1, a file QEMU appends to), calling onLine per line as it arrives.
+ * On the console the kernel's messages and systemd's status lines may land in the middle of the
+ * agent's 20 KB JSON line (a kvm_amd load message did, in one boot of a suite run); on its own
+ * port nothing else writes. Polled every 100 ms: the figure it times (secondsToAgent) is seconds
+ * long.
+ */
+function agentPort(path: string, onLine: (line: string) => void): {stop: () => string} {
+  const decoder = new StringDecoder('utf8');
+  const buffer = Buffer.alloc(64 * 1024);
+  let fd: number | undefined;
+  let text = '';
+  let pending = '';
+  const poll = () => {
+    try {
+      fd ??= openSync(path, 'r');
+    } catch {
+      return; // QEMU has not created it yet
+    }
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
+      const chunk = decoder.write(buffer.subarray(0, n));
+      text += chunk;
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    }
+  };
+  const timer = setInterval(poll, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      poll();
+      if (fd !== undefined) closeSync(fd);
+      return text + decoder.end();
+    },
+  };
 }
 
 /** Removes ANSI escape sequences (CSI ... letter), so tests can match "Failed to start x". */
