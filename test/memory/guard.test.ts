@@ -2,13 +2,13 @@
 // rewrites the root's /proc/meminfo (and /proc/pressure/memory), which the guard reads through
 // the sys seam; at the hard threshold the guard kills the group, the step fails with the reason,
 // and the stage goes on. (This machine's real MemAvailable never gets near a threshold.)
-import {readdirSync, readFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
 import {withMemoryGuard} from '../../src/memory/guard-step.ts';
 import {CloudConfigStages} from '../../src/stages/runner.ts';
 import {stageContext} from '../../src/stages/testing.ts';
 import {BootSession, type StepContext} from '../../src/steps/context.ts';
+import {membersOf} from '../helpers/process-group.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 import {installBusybox} from '../stages/busybox.ts';
 
@@ -37,22 +37,6 @@ function guardedContext(cmdline: string): {ctx: StepContext; runner: CloudConfig
     timing: () => ({startedAt: new Date(0), durationMs: 0}),
   });
   return {ctx: {...base, boot}, runner};
-}
-
-/** Live processes in process group `pgid`. */
-function membersOf(pgid: number): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return Number(f[2]) === pgid && f[0] !== 'Z';
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {

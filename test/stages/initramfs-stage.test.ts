@@ -1,13 +1,13 @@
 // The initramfs stage for real: chrooted in a busybox /sysroot with the initramfs's /dev, /proc,
 // /sys, /run and /tmp bound in, a hung step killed with its whole process group at its timeout,
 // and every bind gone afterwards, also when steps failed.
-import {readdirSync, readFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import {execa} from 'execa';
 import {beforeEach, describe, expect, it} from 'vitest';
 import {CloudConfigStages} from '../../src/stages/runner.ts';
 import {stageContext} from '../../src/stages/testing.ts';
 import {mountsUnder} from '../helpers/boot-disk.ts';
+import {membersOf} from '../helpers/process-group.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 import {installBusybox} from './busybox.ts';
 
@@ -41,22 +41,6 @@ async function runInitramfs(config: string, runner = new CloudConfigStages()) {
 
 const bindsLeft = async () =>
   (await mountsUnder(t.root)).map((m) => m.target).filter((p) => p.startsWith('/sysroot'));
-
-/** Live processes in process group `pgid`. */
-function membersOf(pgid: number): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return Number(f[2]) === pgid && f[0] !== 'Z';
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('the initramfs stage', () => {
   it('runs chrooted in /sysroot, sees /run and /proc, and leaves its files in the new root', async () => {
