@@ -70,7 +70,7 @@ describe('writeMemoryPolicy', () => {
     expect(sys.runs).toEqual([['rm', '-f', '--', `${WANTS}/nohang-desktop.service`]]);
     expect(ctx.boot.memory.policy).toMatchObject({
       preset: 'server',
-      presetSource: 'the default for a active boot',
+      presetSource: 'the default for active boots',
       budget: {memTotalMiB: 512, overlayTmpfsMiB: 128, leftMiB: 384, headroomMiB: 358.4},
       applied: {
         unit: 'nohang.service',

@@ -95,7 +95,7 @@ export interface PolicyBlock {
 /** The policy a boot applies, after precedence, validation and the fallback to the preset. */
 export interface EffectivePolicy {
   preset: PresetName;
-  /** `rd.immucore.memory=server`, `/oem/90_memory.yaml:2`, or `the default for a recovery boot`. */
+  /** `rd.immucore.memory=server`, `/oem/90_memory.yaml:2`, or `the default for recovery boots`. */
   presetSource: string;
   /** The key set and values the file starts from (undefined for `off`: nothing is rendered). */
   base?: NohangBase;

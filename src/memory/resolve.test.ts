@@ -25,7 +25,7 @@ describe('decideMemoryPolicy: which preset', () => {
       name: 'an active boot gets server',
       state: 'active',
       want: 'server',
-      source: /default for a active boot/,
+      source: /default for active boots/,
     },
     {name: 'a passive boot gets server', state: 'passive', want: 'server', source: /passive/},
     {name: 'a recovery boot gets recovery', state: 'recovery', want: 'recovery', source: /recovery boot/},

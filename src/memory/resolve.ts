@@ -38,7 +38,7 @@ export function decideMemoryPolicy(inputs: PolicyInputs): EffectivePolicy {
   );
   const fromCmdline = cmdlinePreset(inputs.cmdline, errors);
   let preset: PresetName = decideDefaultPreset(inputs.state);
-  let presetSource = `the default for a ${inputs.state} boot`;
+  let presetSource = `the default for ${inputs.state} boots`;
   let overrides: Setting[] = [];
   let rules: PolicyRule[] = [];
   let fellBack = false;
