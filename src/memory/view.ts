@@ -7,7 +7,9 @@ import {renderRules} from './rules.ts';
 
 export function renderPolicyText(inspected: InspectedPolicy): string {
   const {policy, budget} = inspected;
-  const lines = [`memory policy: ${policy.preset} (${policy.presetSource}), for this ${inspected.state} boot`];
+  const lines = [
+    `memory policy: ${policy.preset} (${policy.presetSource}), for this ${inspected.state} boot`,
+  ];
   if (policy.fellBack) lines.push('  the overrides are invalid (see below): the preset alone applies');
   if (policy.base) lines.push(`nohang keys from: ${policy.base.source}`);
   if (policy.settings.length > 0) {
