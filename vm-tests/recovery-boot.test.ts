@@ -1,7 +1,7 @@
 // A recovery boot: the recovery image from COS_RECOVERY (root=LABEL=COS_SYSTEM). The default
 // layout gives recovery only the overlay backing: every RW path is an ephemeral overlay and the
 // user's persistent state (COS_PERSISTENT, the binds) is neither mounted nor touched.
-import {beforeAll, describe, it} from 'vitest';
+import {beforeAll, describe, expect, it} from 'vitest';
 import {
   diskCmdline,
   expectBootStatus,
@@ -9,6 +9,7 @@ import {
   expectNoPersistentState,
   expectRwOverlays,
   expectStagesRan,
+  reportOf,
 } from './lib/expect-boot.ts';
 import type {AgentFacts} from './lib/facts.ts';
 import {bootForFacts} from './lib/fixtures.ts';
@@ -34,5 +35,16 @@ describe('recovery boot from the standard disk', () => {
 
   it('mounts no volume and binds no persistent path', () => {
     expectNoPersistentState(facts);
+  });
+
+  it('gets the recovery memory preset by default (SPEC §10), nohang.service enabled with it', () => {
+    const policy = reportOf(facts).memory?.policy;
+    expect(policy, JSON.stringify(reportOf(facts).memory)).toMatchObject({
+      preset: 'recovery',
+      fellBack: false,
+    });
+    expect(policy?.applied).toMatchObject({unit: 'nohang.service', config: '/etc/nohang/immucore.conf'});
+    expect(facts.memory?.units['nohang.service'].enabled).toBe('enabled');
+    expect(facts.memory?.units['nohang-desktop.service'].enabled).not.toBe('enabled');
   });
 });

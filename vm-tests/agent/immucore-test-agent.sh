@@ -9,12 +9,16 @@
 #   immucore.test.write=/a,/b        after reporting, write "<boot id>" into these files
 #                                    (persistence scenarios read them back on the next boot)
 #   immucore.test.time=1             time `immucore --version` and `immucore plan` in the guest
+#   immucore.test.hog=1              memory scenario: wait for nohang.service (<= 90 s), start a
+#                                    process named sshd holding ~55 % of MemAvailable (matched by
+#                                    the server preset's protect rule), then a hog (`tail /dev/zero`)
+#                                    and wait (<= 90 s) for it to die; reported as "memory"
 set -u
 read -r started _ < /proc/uptime
 out=/run/immucore-test
 mkdir -p "$out"
 
-agent=on poweroff=1 files= writes= time=0
+agent=on poweroff=1 files= writes= time=0 hog=0
 read -r cmdline < /proc/cmdline
 for word in $cmdline; do
     case "$word" in
@@ -23,6 +27,7 @@ for word in $cmdline; do
         immucore.test.files=*) files="${word#*=}" ;;
         immucore.test.write=*) writes="${word#*=}" ;;
         immucore.test.time=1) time=1 ;;
+        immucore.test.hog=1) hog=1 ;;
     esac
 done
 [ "$agent" = on ] || exit 0
@@ -51,6 +56,80 @@ fi
     done
     jq -cn --argjson n "$n" "$@" '[range($n) | {($ARGS.named["p\(.)"]): $ARGS.named["f\(.)"]}] | add // {}'
 ) > "$out/files.json"
+# nohang's units, and with immucore.test.hog=1 the hog: who nohang kills, who survives.
+unit_state() { # <unit>: {"enabled":..,"active":..}
+    jq -cn --arg e "$(systemctl is-enabled "$1" 2>/dev/null)" --arg a "$(systemctl is-active "$1" 2>/dev/null)" \
+        '{enabled: $e, active: $a}'
+}
+wait_until() { # <seconds> <command...>: 0 once the command succeeds, 1 after the time is up
+    n=$(($1 * 5))
+    shift
+    while [ "$n" -gt 0 ]; do
+        "$@" && return 0
+        n=$((n - 1))
+        sleep 0.2
+    done
+    return 1
+}
+nohang_monitoring() { journalctl -b -u nohang.service -o cat --no-pager 2>/dev/null | grep -q 'Monitoring has started'; }
+unit_gone() { ! systemctl is-active --quiet "$1"; }
+protected_ready() { [ -f "$out/protected-ready" ]; }
+hogJson=null
+if [ "$hog" = 1 ]; then
+    waitedNohang=true waitedProtected=true waitedHog=true
+    wait_until 90 systemctl is-active --quiet nohang.service || waitedNohang=false
+    wait_until 60 nohang_monitoring || waitedNohang=false
+    avail=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
+    protectMiB=$((avail * 55 / 100))
+    # comm is the name exec was given: a symlink named sshd makes python3 "sshd" to nohang.
+    ln -sf "$(readlink -f /usr/bin/python3)" "$out/sshd"
+    systemd-run --quiet --unit=immucore-test-protected "$out/sshd" -c \
+        'import sys, time; b = b"\x01" * (int(sys.argv[1]) << 20); open(sys.argv[2], "w").close(); time.sleep(3600)' \
+        "$protectMiB" "$out/protected-ready"
+    wait_until 90 protected_ready || waitedProtected=false
+    availBeforeHog=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
+    systemd-run --quiet --unit=immucore-test-hog tail /dev/zero
+    hogPid=$(systemctl show -p MainPID --value immucore-test-hog.service 2>/dev/null)
+    sleep 1
+    wait_until 90 unit_gone immucore-test-hog.service || waitedHog=false
+    # SIGTERM is a clean exit to systemd: a hog nohang terminated leaves no unit behind (Result and
+    # status then read as defaults); the journal names its PID.
+    systemctl show -p Result -p ExecMainCode -p ExecMainStatus immucore-test-hog.service > "$out/hog-show.txt" 2>&1
+    systemctl show -p ActiveState -p MainPID immucore-test-protected.service > "$out/protected-show.txt" 2>&1
+    protectedComm=$(cat "/proc/$(systemctl show -p MainPID --value immucore-test-protected.service)/comm" 2>/dev/null)
+    protectedActive=$(systemctl is-active immucore-test-protected.service 2>/dev/null)
+    journalctl -b -u nohang.service -o cat --no-pager > "$out/nohang-journal.txt" 2>/dev/null
+    journalctl -k -b -o cat --no-pager 2>/dev/null | grep -i 'out of memory\|oom-kill\|killed process' > "$out/kernel-oom.txt"
+    systemctl stop immucore-test-protected.service 2>/dev/null
+    systemctl reset-failed immucore-test-hog.service immucore-test-protected.service 2>/dev/null
+    hogJson=$(jq -cn \
+        --argjson waitedNohang "$waitedNohang" --argjson waitedProtected "$waitedProtected" --argjson waitedHog "$waitedHog" \
+        --arg avail "$avail" --arg protectMiB "$protectMiB" --arg availBeforeHog "$availBeforeHog" \
+        --arg protectedComm "$protectedComm" --arg protectedActive "$protectedActive" --arg hogPid "$hogPid" \
+        --rawfile hog "$out/hog-show.txt" --rawfile protected "$out/protected-show.txt" \
+        --rawfile kernel "$out/kernel-oom.txt" \
+        '{
+            waited: {nohang: $waitedNohang, protected: $waitedProtected, hogGone: $waitedHog},
+            memAvailableMiB: ($avail | tonumber), protectedMiB: ($protectMiB | tonumber),
+            memAvailableBeforeHogMiB: ($availBeforeHog | tonumber? // null),
+            hogPid: ($hogPid | tonumber? // null),
+            hog: ($hog | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1:] | join("="))}) | add // {}),
+            protected: ($protected | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1:] | join("="))}) | add // {}),
+            protectedComm: $protectedComm, protectedActive: $protectedActive,
+            kernelOom: $kernel
+        }') || hogJson='{"error":"jq failed"}'
+else
+    journalctl -b -u nohang.service -o cat --no-pager > "$out/nohang-journal.txt" 2>/dev/null
+fi
+echo "$hogJson" > "$out/hog.json"
+jq -cn \
+    --argjson nohang "$(unit_state nohang.service)" --argjson desktop "$(unit_state nohang-desktop.service)" \
+    --arg execStart "$(systemctl show -p ExecStart --value nohang.service 2>/dev/null)" \
+    --arg dropIns "$(systemctl show -p DropInPaths --value nohang.service 2>/dev/null)" \
+    --rawfile journal "$out/nohang-journal.txt" --slurpfile hog "$out/hog.json" \
+    '{units: {"nohang.service": $nohang, "nohang-desktop.service": $desktop}, execStart: $execStart,
+      dropIns: ($dropIns | split(" ") | map(select(length > 0))), journal: $journal, hog: $hog[0]}' \
+    > "$out/memory.json" 2>/dev/null || echo '{"error":"jq failed"}' > "$out/memory.json"
 systemctl list-units --failed --plain --no-legend 2>/dev/null | awk '{print $1}' > "$out/failed.txt"
 journalctl -b -u immucore.service -o short-monotonic --no-pager > "$out/immucore-journal.txt" 2>/dev/null
 cp /run/immucore/report.json "$out/report.txt" 2>/dev/null || : > "$out/report.txt"
@@ -83,6 +162,7 @@ jq -cn \
     --slurpfile cos "$out/cos.json" \
     --slurpfile files "$out/files.json" \
     --slurpfile binaryMs "$out/binary-ms.json" \
+    --slurpfile memory "$out/memory.json" \
     '{
         uptime: ($uptime | tonumber),
         agentStarted: ($started | tonumber),
@@ -96,6 +176,7 @@ jq -cn \
         files: $files[0],
         failedUnits: ($failed | split("\n") | map(select(length > 0))),
         binaryMs: $binaryMs[0],
+        memory: $memory[0],
         timing: ($timing | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1] | tonumber? // null)}) | add // {}),
         immucoreJournal: $journal
     }' > "$out/facts.json" || echo '{"agentError":"jq failed"}' > "$out/facts.json"

@@ -29,10 +29,54 @@ export interface AgentFacts {
   failedUnits: string[];
   /** With immucore.test.time=1: ms of two runs each of `immucore --version` and `immucore plan`. */
   binaryMs: {version: number[]; plan: number[]} | null;
+  /** nohang's units in the booted system, and what the memory hog (immucore.test.hog=1) did. */
+  memory?: MemoryFacts;
   /** systemd's InitRDTimestampMonotonic / UserspaceTimestampMonotonic (µs since kernel start). */
   timing: Record<string, number | null>;
   /** `journalctl -u immucore.service` of this boot (the initrd's journal carries over). */
   immucoreJournal: string;
+}
+
+export interface UnitStateFact {
+  /** `systemctl is-enabled` (`enabled`, `disabled`, `masked`, '' when the unit does not exist). */
+  enabled: string;
+  /** `systemctl is-active`. */
+  active: string;
+}
+
+/** The `systemctl show` properties the agent asked for, name → value. */
+export type UnitProperties = Record<string, string>;
+
+export interface HogFacts {
+  /** false where a bounded wait ran out: nohang monitoring, the protected process ready, the hog gone. */
+  waited: {nohang: boolean; protected: boolean; hogGone: boolean};
+  memAvailableMiB: number;
+  /** What the process named sshd held (55 % of MemAvailable before it started). */
+  protectedMiB: number;
+  memAvailableBeforeHogMiB: number | null;
+  /** The hog's PID (`tail /dev/zero`), as systemd gave it. */
+  hogPid: number | null;
+  /**
+   * `systemctl show -p Result -p ExecMainCode -p ExecMainStatus` of the hog's unit: defaults once
+   * the unit is gone (SIGTERM is a clean exit to systemd, so a terminated hog leaves no failed unit).
+   */
+  hog: UnitProperties;
+  protected: UnitProperties;
+  /** The protected process's /proc/<pid>/comm, while it ran ('' when it was gone). */
+  protectedComm: string;
+  protectedActive: string;
+  /** Kernel log lines of the OOM killer (empty when nohang acted first). */
+  kernelOom: string;
+}
+
+export interface MemoryFacts {
+  units: Record<'nohang.service' | 'nohang-desktop.service', UnitStateFact>;
+  /** `systemctl show -p ExecStart --value nohang.service`. */
+  execStart: string;
+  dropIns: string[];
+  /** `journalctl -u nohang.service -o cat` of this boot. */
+  journal: string;
+  hog: HogFacts | null;
 }
 
 /**

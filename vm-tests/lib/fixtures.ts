@@ -64,6 +64,8 @@ export interface Scenario {
   /** A qcow2 overlay to boot as it is (made by createOverlay), instead of a fresh one. */
   overlay?: string;
   timeoutSec?: number;
+  /** The guest's RAM (QEMU -m), 1024 MiB by default. */
+  memoryMiB?: number;
   /** The guest writes files after its report (immucore.test.write) that a later boot reads. */
   waitForPoweroff?: boolean;
 }
@@ -78,6 +80,7 @@ export async function bootForFacts(s: Scenario): Promise<{boot: BootResult; fact
     timeoutSec: s.timeoutSec ?? 300,
     waitForPoweroff: s.waitForPoweroff ?? false,
     ...(s.overlay ? {overlay: s.overlay} : {}),
+    ...(s.memoryMiB ? {memoryMiB: s.memoryMiB} : {}),
   });
   if (!boot.facts) throw new Error(`the agent never reported; see ${boot.logPath}`);
   return {boot, facts: boot.facts};
