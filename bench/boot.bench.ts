@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {execa} from 'execa';
 import {parseCmdline} from '../src/boot/cmdline.ts';
-import {decideLayout} from '../src/boot/layout.ts';
+import {planMounts} from '../src/boot/mount-plan.ts';
+import {describeStepMounts} from '../src/boot/mount-specs.ts';
 import {planBoot} from '../src/boot/plan.ts';
 import {rootTree} from '../test/helpers/boot-disk.ts';
 import {makeExt4Image} from '../test/helpers/images.ts';
@@ -57,7 +58,8 @@ async function setUp(): Promise<Setup> {
 /** The same mounts as a shell script: what the shell dracut modules did, one process per command. */
 function shellScript(root: string): string {
   const config = parseCmdline(CMDLINE);
-  const plan = planBoot(config, decideLayout(config, {layout: LAYOUT}));
+  const plan = planBoot(config);
+  const mounts = describeStepMounts(plan, planMounts(config, {layout: LAYOUT}));
   const r = (p: string) => `${root}${p}`;
   const lines = [
     'set -e',
@@ -66,7 +68,7 @@ function shellScript(root: string): string {
   ];
   const byLabel = (label: string) => `$(blkid -c /dev/null -l -o device -t ${label})`;
   for (const step of plan.steps) {
-    for (const m of step.mounts) {
+    for (const m of mounts[step.name] ?? []) {
       const opts = m.options.join(',');
       if (step.name === 'mount-root') {
         lines.push(
@@ -78,7 +80,7 @@ function shellScript(root: string): string {
       } else if (m.fstype === 'overlay') {
         const dirs = m.options
           .filter((o) => /^(upper|work)dir=/.test(o))
-          .map((o) => r(o.split('=')[1] ?? ''));
+          .map((o: string) => r(o.split('=')[1] ?? ''));
         lines.push(
           `mkdir -p ${dirs.join(' ')}`,
           `mount -t overlay overlay -o ${m.options.map((o) => o.replace('=/', `=${root}/`)).join(',')} ${r(m.target)}`,

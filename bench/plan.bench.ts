@@ -1,7 +1,8 @@
 // planBoot for a layout of 1,000 persistent paths (issue: target ≤ 50 ms on the 2-core machine).
 // Includes parsing the layout text, since load-layout does both on the boot path.
 import {parseCmdline} from '../src/boot/cmdline.ts';
-import {decideLayout} from '../src/boot/layout.ts';
+import {planMounts} from '../src/boot/mount-plan.ts';
+import {describeStepMounts} from '../src/boot/mount-specs.ts';
 import {planBoot} from '../src/boot/plan.ts';
 import {fmt, median, percentile, timeRuns} from './stats.ts';
 
@@ -19,8 +20,9 @@ export async function benchPlan(): Promise<void> {
   let mounts = 0;
   const times = await timeRuns(50, () => {
     const config = parseCmdline(cmdline);
-    const plan = planBoot(config, decideLayout(config, {layout: layoutText}));
-    mounts = plan.steps.reduce((n, s) => n + s.mounts.length, 0);
+    const plan = planBoot(config);
+    const byStep = describeStepMounts(plan, planMounts(config, {layout: layoutText}));
+    mounts = Object.values(byStep).reduce((n, list) => n + list.length, 0);
   });
   console.log(
     `planBoot, 1,000 persistent paths (${mounts} mounts, layout parsed each run): median ${fmt(median(times))}, p95 ${fmt(percentile(times, 95))} over ${times.length} runs (target ≤ 50 ms)`,

@@ -70,4 +70,4 @@ export function because(reason: string): string {
   return /^(is|has|contains|would)\b/.test(reason) ? `the value ${reason}` : reason;
 }
 
-export {closestName, editDistance} from './closest-name.ts';
+export {closestName, editDistance} from '../util/closest-name.ts';

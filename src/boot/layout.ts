@@ -34,12 +34,14 @@ export interface Layout {
 
 /** The text of the layout files; undefined = the file does not exist. */
 export interface LayoutFiles {
-  layout?: string; // /run/cos/cos-layout.env
-  extra?: string; // /run/cos/extra-layout.env
+  /** The text of LAYOUT_FILE. */
+  layout?: string;
+  /** The text of EXTRA_LAYOUT_FILE. */
+  extra?: string;
 }
 
-const LAYOUT_FILE = '/run/cos/cos-layout.env';
-const EXTRA_FILE = '/run/cos/extra-layout.env';
+export const LAYOUT_FILE = '/run/cos/cos-layout.env';
+export const EXTRA_LAYOUT_FILE = '/run/cos/extra-layout.env';
 const DEFAULT_RW_PATHS = ['/etc', '/root', '/home', '/opt', '/srv', '/usr/local', '/var'];
 const DEFAULT_TARGET = '/usr/local/.state';
 const DEFAULT_RW = {key: 'RW_PATHS', explicit: false};
@@ -71,7 +73,7 @@ interface Problems {
 export function decideLayout(config: BootConfig, files: LayoutFiles): Validated<Layout> {
   const out: Problems = {errors: [], warnings: []};
   const env = readEnv(files.layout, LAYOUT_FILE, out);
-  const extra = readEnv(files.extra, EXTRA_FILE, out);
+  const extra = readEnv(files.extra, EXTRA_LAYOUT_FILE, out);
   for (const e of extra.values()) {
     if (EXTRA_KEYS.includes(e.key)) continue;
     const msg = `${e.file}:${e.lineNo}: ${e.key} is not read from extra-layout.env, ignoring.`;

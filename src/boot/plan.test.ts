@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {parseCmdline} from './cmdline.ts';
-import {decideLayout, type Layout} from './layout.ts';
-import {persistentMount, planBoot, rwOverlay} from './plan.ts';
+import {planMounts, planRwOverlay} from './mount-plan.ts';
+import {describeStepMounts, overlayMountSpec, persistentMountSpec} from './mount-specs.ts';
+import {planBoot} from './plan.ts';
 
 const ACTIVE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
 const DISK_STEPS = [
@@ -24,9 +25,17 @@ const DISK_STEPS = [
   'report',
 ];
 
+/** Both phases, each step with the mounts it would make. */
 function plan(cmdline: string, layoutText?: string) {
   const config = parseCmdline(cmdline);
-  return planBoot(config, layoutText === undefined ? undefined : decideLayout(config, {layout: layoutText}));
+  const p = planBoot(config);
+  const mounts = planMounts(config, layoutText === undefined ? {} : {layout: layoutText});
+  const byStep = describeStepMounts(p, mounts);
+  return {
+    ...p,
+    problems: [...p.problems, ...(p.state.mode === 'disk' ? mounts.problems : [])],
+    steps: p.steps.map((s) => ({...s, mounts: byStep[s.name] ?? []})),
+  };
 }
 
 function stepOf(p: ReturnType<typeof plan>, name: string) {
@@ -78,7 +87,7 @@ describe('planBoot', () => {
       cmdline: 'root=live:CDLABEL=COS_LIVE rd.live.dir=/',
       state: 'live',
       mode: 'live',
-      steps: ['sentinel', 'wait-sysroot', 'rootfs-stage', 'initramfs-stage', 'memory-policy', 'report'],
+      steps: ['sentinel', 'wait-sysroot', 'rootfs-stage', 'memory-policy', 'initramfs-stage', 'report'],
     },
     {
       name: 'squashfs recovery is the live plan with OEM',
@@ -90,8 +99,8 @@ describe('planBoot', () => {
         'wait-sysroot',
         'mount-oem',
         'rootfs-stage',
-        'initramfs-stage',
         'memory-policy',
+        'initramfs-stage',
         'report',
       ],
     },
@@ -129,8 +138,8 @@ describe('planBoot', () => {
       'mount-rw-paths': ['mount-overlay-base', 'mount-volumes'],
       'mount-persistent': ['mount-rw-paths', 'mount-volumes'],
       'link-extensions': ['mount-persistent'],
-      'memory-policy': ['mount-rw-paths'],
-      'initramfs-stage': ['write-fstab'],
+      'memory-policy': ['mount-persistent'],
+      'initramfs-stage': ['write-fstab', 'memory-policy', 'link-extensions'],
     });
     expect(needs['write-fstab']).toEqual(
       expect.arrayContaining([
@@ -218,9 +227,9 @@ describe('planBoot', () => {
   });
 });
 
-describe('rwOverlay', () => {
+describe('planRwOverlay', () => {
   it('puts upper and work under /run/overlay/<name>/.overlay', () => {
-    expect(rwOverlay('/var/lib')).toEqual({
+    expect(overlayMountSpec(planRwOverlay('/var/lib'))).toEqual({
       source: 'overlay',
       target: '/sysroot/var/lib',
       fstype: 'overlay',
@@ -233,24 +242,23 @@ describe('rwOverlay', () => {
   });
 });
 
-describe('persistentMount', () => {
-  const layout: Omit<Layout, 'persistentBind'> = {
-    rwPaths: [],
-    persistentPaths: ['/etc/ssh'],
-    persistentTarget: '/usr/local/.state',
-    volumes: [],
-    overlay: {kind: 'tmpfs', size: '20%'},
-  };
+describe('persistent paths', () => {
+  const persistent = (bind: boolean) =>
+    planMounts(parseCmdline(ACTIVE), {
+      layout: `PERSISTENT_STATE_PATHS=/etc/ssh\nPERSISTENT_STATE_BIND=${bind}\nVOLUMES=LABEL=COS_PERSISTENT:/usr/local\n`,
+    }).persistent.map(persistentMountSpec);
   it('binds the state dir in bind mode', () => {
-    expect(persistentMount({...layout, persistentBind: true}, '/etc/ssh')).toEqual({
-      source: '/sysroot/usr/local/.state/etc-ssh.bind',
-      target: '/sysroot/etc/ssh',
-      fstype: 'none',
-      options: ['bind'],
-    });
+    expect(persistent(true)).toEqual([
+      {
+        source: '/sysroot/usr/local/.state/etc-ssh.bind',
+        target: '/sysroot/etc/ssh',
+        fstype: 'none',
+        options: ['bind'],
+      },
+    ]);
   });
   it('uses the state dir as upper layer in overlay mode', () => {
-    expect(persistentMount({...layout, persistentBind: false}, '/etc/ssh').options).toEqual([
+    expect(persistent(false)[0]?.options).toEqual([
       'lowerdir=/sysroot/etc/ssh',
       'upperdir=/sysroot/usr/local/.state/etc-ssh.overlay/upper',
       'workdir=/sysroot/usr/local/.state/etc-ssh.overlay/work',

@@ -1,6 +1,7 @@
 // Which system this boot is (SPEC §3): decided from the raw cmdline, first match wins, because
 // that is how Kairos boot loaders and the Go immucore have always signalled it.
 import type {BootConfig} from './boot-config.ts';
+import {BOOT_MODE_RULE, decideBootMode} from './boot-mode.ts';
 
 export type BootStateName = 'active' | 'passive' | 'recovery' | 'autoreset' | 'live' | 'unknown';
 export type BootMode = 'disk' | 'live';
@@ -30,7 +31,7 @@ const RULES: Array<{state: BootStateName; tokens: string[]}> = [
   {state: 'active', tokens: ['COS_ACTIVE']},
   {state: 'passive', tokens: ['COS_PASSIVE']},
   {state: 'recovery', tokens: ['COS_RECOVERY', 'COS_SYSTEM', 'recovery-mode']},
-  {state: 'live', tokens: ['live:LABEL', 'live:CDLABEL', 'netboot']},
+  {state: 'live', tokens: [...BOOT_MODE_RULE.liveSubstrings]},
 ];
 
 const TABLE: Record<BootStateName, Omit<BootState, 'state' | 'mode'>> = {
@@ -42,16 +43,10 @@ const TABLE: Record<BootStateName, Omit<BootState, 'state' | 'mode'>> = {
   unknown: {sentinel: 'unknown'},
 };
 
-const LIVE_TOKENS = ['live:LABEL', 'live:CDLABEL', 'netboot'];
-
 /** Decide the boot state and mode from the cmdline (SPEC §3). */
-export function decideBootState(config: Pick<BootConfig, 'raw' | 'disable' | 'live' | 'netboot'>): BootState {
+export function decideBootState(config: Pick<BootConfig, 'raw'>): BootState {
   const state = RULES.find((r) => r.tokens.some((t) => config.raw.includes(t)))?.state ?? 'unknown';
-  // Any live: root (live:UUID=, live:/dev/sr0 too) means dracut mounts /sysroot itself.
-  const live =
-    config.disable ||
-    config.live !== undefined ||
-    config.netboot ||
-    LIVE_TOKENS.some((t) => config.raw.includes(t));
-  return {state, mode: live ? 'live' : 'disk', ...TABLE[state]};
+  // A disabled boot takes the live plan: dracut mounts /sysroot, immucore writes the sentinel.
+  const mode = decideBootMode(config) === 'disk' ? 'disk' : 'live';
+  return {state, mode, ...TABLE[state]};
 }

@@ -3,7 +3,7 @@
 // inside a `bun --compile` binary, so the root plugin is built here from an inline pjson and its
 // command cache is set to the static command map before oclif loads it.
 import {Config, Errors, flush, Plugin, run} from '@oclif/core';
-import {BootError, renderError} from '../report/errors.ts';
+import {BootError, renderError} from '../boot/errors.ts';
 import {COMMANDS} from './commands.ts';
 import {VERSION} from './version.ts';
 

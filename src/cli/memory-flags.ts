@@ -2,12 +2,13 @@
 import path from 'node:path';
 import {Flags} from '@oclif/core';
 import {BOOT_STATES, type BootStateName} from '../boot/state.ts';
+import {readInputs} from '../inputs/read-inputs.ts';
 import {type InspectedPolicy, inspectMemoryPolicy} from '../memory/inspect.ts';
 import {LinuxSys} from '../sys/linux.ts';
 
 export const MEMORY_FLAGS = {
   root: Flags.string({description: 'treat this directory as / (an image tree, a test root)', default: '/'}),
-  cmdline: Flags.string({description: 'kernel command line to decide for (default: read /proc/cmdline)'}),
+  cmdline: Flags.string({description: "kernel command line to decide for (default: the running kernel's)"}),
   state: Flags.string({
     description: 'boot state to decide for (default: the one the cmdline names)',
     options: [...BOOT_STATES],
@@ -35,9 +36,14 @@ export async function inspectFromFlags(
     flags.policy === undefined
       ? undefined
       : {file: flags.policy, text: await new LinuxSys().readText(path.resolve(flags.policy))};
+  const {config, layout = {}} = await readInputs(sys, {
+    layout: true,
+    ...(flags.cmdline === undefined ? {} : {cmdline: flags.cmdline}),
+  });
   const inspected = await inspectMemoryPolicy({
     sys,
-    ...(flags.cmdline === undefined ? {} : {cmdline: flags.cmdline}),
+    config,
+    layout,
     ...(flags.state === undefined ? {} : {state: flags.state as BootStateName}),
     ...(policyFile === undefined ? {} : {policyFile}),
   });

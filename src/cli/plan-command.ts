@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core';
 import {hasErrors, planToJson, renderPlanText} from '../report/plan-view.ts';
-import {planForInputs} from '../steps/plan-inputs.ts';
+import {LinuxSys} from '../sys/linux.ts';
+import {planFromInputs} from './plan-inputs.ts';
 
 export class PlanCommand extends Command {
   static override summary = 'Print the boot plan for a kernel command line, without touching anything.';
@@ -12,7 +13,7 @@ export class PlanCommand extends Command {
     '<%= config.bin %> plan --layout /run/cos/cos-layout.env',
   ];
   static override flags = {
-    cmdline: Flags.string({description: 'kernel command line to plan for (default: read /proc/cmdline)'}),
+    cmdline: Flags.string({description: "kernel command line to plan for (default: the running kernel's)"}),
     layout: Flags.string({
       description: 'layout file (cos-layout.env) to plan with (default: the built-in defaults)',
     }),
@@ -22,10 +23,10 @@ export class PlanCommand extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(PlanCommand);
-    const plan = await planForInputs({
+    const plan = await planFromInputs(new LinuxSys(), {
       cmdline: flags.cmdline,
       layoutFile: flags.layout,
-      extraLayoutFile: flags['extra-layout'],
+      extraFile: flags['extra-layout'],
     });
     this.log(flags.json ? JSON.stringify(planToJson(plan), null, 2) : renderPlanText(plan).trimEnd());
     if (hasErrors(plan)) this.exit(2);

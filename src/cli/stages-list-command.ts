@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {parseCmdline} from '../boot/cmdline.ts';
+import {readInputs} from '../inputs/read-inputs.ts';
 import {hasStageErrors, renderStagePlansText, stagePlansToJson} from '../stages/list-view.ts';
 import {planStageFromSys} from '../stages/runner.ts';
 import {STAGES} from '../stages/types.ts';
@@ -24,7 +24,7 @@ export class StagesListCommand extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(StagesListCommand);
     const sys = new LinuxSys({root: flags.root});
-    const config = parseCmdline((await sys.readText('/proc/cmdline')) ?? '');
+    const {config} = await readInputs(sys);
     const stages = STAGES.filter((s) => flags.stage === undefined || s === flags.stage);
     const plans = await Promise.all(stages.map((s) => planStageFromSys(sys, s, config)));
     this.log(

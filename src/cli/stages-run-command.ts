@@ -1,6 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
-import {parseCmdline} from '../boot/cmdline.ts';
-import {createLogger} from '../report/logger.ts';
+import {readInputs} from '../inputs/read-inputs.ts';
+import {createLogger} from '../log/logger.ts';
 import {renderStagePlansText} from '../stages/list-view.ts';
 import {planStageFromSys} from '../stages/runner.ts';
 import {runStageStandalone} from '../stages/standalone.ts';
@@ -27,8 +27,8 @@ export class StagesRunCommand extends Command {
     const {args, flags} = await this.parse(StagesRunCommand);
     const stage = args.stage as StageName;
     const sys = new LinuxSys({root: flags.root});
+    const {config} = await readInputs(sys);
     if (flags['dry-run']) {
-      const config = parseCmdline((await sys.readText('/proc/cmdline')) ?? '');
       this.log(renderStagePlansText([await planStageFromSys(sys, stage, config)]).trimEnd());
       return;
     }
@@ -37,7 +37,7 @@ export class StagesRunCommand extends Command {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     const log = createLogger({console: (line) => process.stderr.write(line)});
-    const result = await runStageStandalone({sys, stage, log, signal: controller.signal});
+    const result = await runStageStandalone({sys, stage, config, log, signal: controller.signal});
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     log.flush();

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core';
+import {UsageError} from '../boot/errors.ts';
 import type {BootReport} from '../report/boot-report.ts';
-import {UsageError} from '../report/errors.ts';
 import {renderStatus} from '../report/status-view.ts';
 import {REPORT_FILE} from '../steps/write-report.ts';
 import {LinuxSys} from '../sys/linux.ts';

@@ -1,6 +1,6 @@
 // Checks on the declared graph, made before any step runs: a typo in a need or a cycle would
 // otherwise surface mid-boot as a step that never starts.
-import {closestName as closestWithin} from '../boot/closest-name.ts';
+import {closestName as closestWithin} from '../util/closest-name.ts';
 import {GraphError} from './errors.ts';
 import type {StepNode} from './types.ts';
 

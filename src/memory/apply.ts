@@ -3,7 +3,7 @@
 // /etc, on its overlay, so it is regenerated at every boot. No nohang in the image: a warning.
 import path from 'node:path';
 import {type Problem, warning} from '../boot/problem.ts';
-import type {Logger} from '../report/logger.ts';
+import type {Logger} from '../log/logger.ts';
 import type {Sys} from '../sys/sys.ts';
 import type {EffectivePolicy} from './policy.ts';
 import {renderNohangConf} from './render.ts';

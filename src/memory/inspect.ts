@@ -1,11 +1,10 @@
 // The memory policy as the running system would get it at its next boot, for `immucore memory
 // show|render|check`: the same sources, presets and checks as the memory-policy step, seen from
 // `/` (or a test root) instead of `/sysroot`.
-import {parseCmdline} from '../boot/cmdline.ts';
-import {decideLayout} from '../boot/layout.ts';
+import type {BootConfig} from '../boot/boot-config.ts';
+import {decideLayout, type LayoutFiles} from '../boot/layout.ts';
 import type {Problem} from '../boot/problem.ts';
 import {type BootStateName, decideBootState} from '../boot/state.ts';
-import {EXTRA_LAYOUT_FILE, LAYOUT_FILE} from '../steps/run-stages.ts';
 import {type Sys, SysError} from '../sys/sys.ts';
 import {decideMemoryBudget, type MemoryBudget} from './budget.ts';
 import {loadMemoryPolicy} from './load.ts';
@@ -14,8 +13,10 @@ import {renderNohangConf} from './render.ts';
 
 export interface InspectOptions {
   sys: Sys;
-  /** The cmdline text; default the root's /proc/cmdline. */
-  cmdline?: string;
+  /** The cmdline (read by src/inputs). */
+  config: BootConfig;
+  /** The layout files, for the overlay tmpfs the budget counts. */
+  layout: LayoutFiles;
   /** The boot state to decide for; default the cmdline's. */
   state?: BootStateName;
   /** A policy file (read by the caller) to try instead of the cloud-configs and rd.immucore.memory. */
@@ -34,10 +35,9 @@ export interface InspectedPolicy {
 
 export async function inspectMemoryPolicy(opts: InspectOptions): Promise<InspectedPolicy> {
   const {sys} = opts;
-  const config = parseCmdline(opts.cmdline ?? (await sys.readText('/proc/cmdline')) ?? '');
+  const {config} = opts;
   const state = opts.state ?? decideBootState(config).state;
-  const [layout, extra] = await Promise.all([sys.readText(LAYOUT_FILE), sys.readText(EXTRA_LAYOUT_FILE)]);
-  const {overlay} = decideLayout(config, {layout, extra}).value;
+  const {overlay} = decideLayout(config, opts.layout).value;
   const {policy, memTotalKiB} = await loadMemoryPolicy({
     sys,
     root: '/',

@@ -5,11 +5,10 @@ import path from 'node:path';
 import type {BootConfig} from '../boot/boot-config.ts';
 import {error, type Problem, warning} from '../boot/problem.ts';
 import type {BootStateName} from '../boot/state.ts';
-import {decideConfigUrl, SOURCE_DIRS} from '../stages/load.ts';
-import {StageView} from '../stages/view.ts';
+import {type ConfigSources, readConfigSources, readMeminfo} from '../inputs/read-inputs.ts';
 import type {Sys} from '../sys/sys.ts';
 import {decideBase, type NohangBases, PACKAGED_CONF, PACKAGED_DESKTOP_CONF} from './base.ts';
-import {MEMINFO, parseMeminfo} from './meminfo.ts';
+import {parseMeminfo} from './meminfo.ts';
 import type {EffectivePolicy, PolicyBlock} from './policy.ts';
 import {type ParsedFile, parsePolicyFile} from './read-policy.ts';
 import {decideMemoryPolicy} from './resolve.ts';
@@ -25,6 +24,8 @@ export interface LoadPolicyOptions {
    * by the caller (it lies outside the root); `text` undefined when it could not be read.
    */
   policyFile?: {file: string; text: string | undefined};
+  /** The cloud-config sources, when the caller has read them already (the rootfs stage's). */
+  sources?: ConfigSources;
 }
 
 export interface LoadedPolicy {
@@ -38,15 +39,15 @@ export async function loadMemoryPolicy(opts: LoadPolicyOptions): Promise<LoadedP
   const {sys, root} = opts;
   // Independent reads, at once: this runs on the boot's critical path.
   const [meminfo, {bases, problems}, sources] = await Promise.all([
-    sys.readText(MEMINFO),
+    readMeminfo(sys),
     loadBases(sys, root),
-    opts.policyFile ? undefined : readSources(new StageView(sys, root), opts.config.configUrl),
+    opts.policyFile ? undefined : (opts.sources ?? readConfigSources(sys, root, opts.config.configUrl)),
   ]);
   const memTotalKiB = parseMeminfo(meminfo ?? '').memTotalKiB;
   const extra: Problem[] = [...problems];
   const {parsed, files} = opts.policyFile
     ? readPolicyFile(opts.policyFile.file, opts.policyFile.text, memTotalKiB)
-    : parseSources(sources ?? [], memTotalKiB);
+    : parseSources(sources?.sources ?? [], memTotalKiB);
   const blocks: PolicyBlock[] = [];
   for (const p of parsed) {
     if (p.syntaxError) extra.push(p.syntaxError);
@@ -76,28 +77,12 @@ export async function loadBases(sys: Sys, root: string): Promise<{bases: NohangB
   };
 }
 
-/** Each source's text, in the stages' order (SPEC §6); the reads go out together. */
-async function readSources(view: StageView, configUrl: string | undefined): Promise<Array<[string, string]>> {
-  const readOne = async (file: string, label = file): Promise<Array<[string, string]>> => {
-    const text = await view.sys.readText(await view.resolve(file)).catch(() => undefined);
-    return text === undefined ? [] : [[label, text]];
-  };
-  const inDir = async (dir: string) => {
-    const names = (await view.sys.readdir(await view.resolve(dir)).catch(() => undefined)) ?? [];
-    const yaml = names.filter((n) => /\.ya?ml$/.test(n)).sort();
-    return (await Promise.all(yaml.map((n) => readOne(`${dir}/${n}`)))).flat();
-  };
-  const reads = SOURCE_DIRS.map(inDir);
-  // The stages report an unusable config_url; here it only adds a source when it is a local file.
-  const url = configUrl === undefined ? undefined : decideConfigUrl(configUrl);
-  if (url?.kind === 'path') reads.push(readOne(url.path, `kairos.config_url=${configUrl}`));
-  return (await Promise.all(reads)).flat();
-}
-
 function parseSources(
-  sources: Array<[string, string]>,
+  all: ConfigSources['sources'],
   memTotalKiB?: number,
 ): {parsed: ParsedFile[]; files: string[]} {
+  // A source that could not be read is the stages' to report; for the policy it says nothing.
+  const sources = all.flatMap((s) => ('text' in s ? [[s.label, s.text] as const] : []));
   const parsed = sources.map(([label, text]) => {
     // The stages report a file's syntax error; for the policy it is a source that says nothing.
     const p = parsePolicyFile(text, label, memTotalKiB);

@@ -1,11 +1,12 @@
 // /run/immucore/report.json: what this boot decided and did, for `immucore status`, for support
 // and for tests. Built from the plan and the runner's records; pure.
+
+import {renderError} from '../boot/errors.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
 import type {RunResult, StepRecord} from '../dag/index.ts';
 import type {MemoryReport} from '../memory/report.ts';
-import {renderError} from './errors.ts';
 
 /** A mount immucore made: the planned spec (fstype resolved) and the device it resolved to. */
 export interface MountMade extends MountSpec {
@@ -58,6 +59,8 @@ export interface BootReport {
 
 export interface ReportInput {
   plan: BootPlan;
+  /** Every input problem: the plan's, then the layout's. */
+  problems: Problem[];
   records: StepRecord[];
   /** The run's status, or undefined while the report step itself is still running. */
   status: RunResult['status'];
@@ -74,9 +77,9 @@ export interface ReportInput {
  * The boot's status: failed or cancelled as the runner says; degraded when a step or an item failed
  * or the input had an error (a default was used in its place); ok otherwise.
  */
-export function decideBootStatus(input: Pick<ReportInput, 'status' | 'failures' | 'plan'>): BootStatus {
+export function decideBootStatus(input: Pick<ReportInput, 'status' | 'failures' | 'problems'>): BootStatus {
   if (input.status === 'failed' || input.status === 'cancelled') return input.status;
-  const inputErrors = input.plan.problems.some((p) => p.level === 'error');
+  const inputErrors = input.problems.some((p) => p.level === 'error');
   return input.status === 'degraded' || input.failures.length > 0 || inputErrors ? 'degraded' : 'ok';
 }
 
@@ -91,7 +94,7 @@ export function buildReport(input: ReportInput): BootReport {
     ...(plan.image ? {image: plan.image} : {}),
     startedAt: input.startedAt.toISOString(),
     durationMs: round(input.durationMs),
-    problems: plan.problems,
+    problems: input.problems,
     steps: input.records.map((r) => ({
       name: r.name,
       policy: plan.steps.find((s) => s.name === r.name)?.policy ?? 'degrade',

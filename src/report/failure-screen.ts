@@ -1,7 +1,8 @@
 // The screen painted on every console when the boot cannot go on (SPEC §9): what failed, the
 // input, why, the fix, and where the logs are. A person at a remote console has only this.
+
+import {renderError} from '../boot/errors.ts';
 import type {BootPlan} from '../boot/plan.ts';
-import {renderError} from './errors.ts';
 
 export interface FailureFacts {
   plan: BootPlan;

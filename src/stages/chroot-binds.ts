@@ -2,7 +2,7 @@
 // initramfs's /run and /tmp: bound in before the first step, unbound after the last, also when a
 // step failed or the stage was stopped. Plain (non-recursive) binds: the stage needs no submounts,
 // and unmounting a recursive copy of a shared /run could propagate to the real one.
-import type {Logger} from '../report/logger.ts';
+import type {Logger} from '../log/logger.ts';
 import type {Sys} from '../sys/sys.ts';
 
 export const CHROOT_BINDS = ['/dev', '/proc', '/sys', '/run', '/tmp'];

@@ -1,6 +1,6 @@
 // Which step directives immucore runs, which yip directives it knows but does not run in the
 // initramfs, and the hint for each kind of unsupported one.
-import {closestName} from '../boot/closest-name.ts';
+import {closestName} from '../util/closest-name.ts';
 
 /** The directives a step may use, in the order immucore applies them (yip's plugin order). */
 export const SUPPORTED_DIRECTIVES = [

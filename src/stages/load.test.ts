@@ -1,9 +1,16 @@
 import {describe, expect, it} from 'vitest';
 import {parseCmdline} from '../boot/cmdline.ts';
-import {decideConfigUrl, loadStageSources} from './load.ts';
+import {decideConfigUrl} from '../boot/config-url.ts';
+import {readConfigSources} from '../inputs/read-inputs.ts';
+import type {Sys} from '../sys/sys.ts';
+import {loadStageSources} from './load.ts';
 import {planStage} from './plan.ts';
 import {MemorySys} from './testing.ts';
-import {StageView} from './view.ts';
+
+/** Read the sources as seen from `root` (src/inputs) and parse them, as a stage does. */
+async function load(sys: Sys, root: string, config: ReturnType<typeof parseCmdline>) {
+  return loadStageSources(await readConfigSources(sys, root, config.configUrl), config);
+}
 
 const step = (name: string) => `stages:\n  rootfs:\n    - name: ${name}\n`;
 
@@ -19,7 +26,7 @@ describe('loadStageSources', () => {
       '/run/extra.yaml': step('config url'),
     });
     const config = parseCmdline('kairos.config_url=file:///run/extra.yaml stages.rootfs[0].name=cmdline');
-    const loaded = await loadStageSources(new StageView(sys, '/'), config);
+    const loaded = await load(sys, '/', config);
     expect(loaded.sources.map((s) => s.file)).toEqual([
       '/system/oem/02_a.yml',
       '/system/oem/10_b.yaml',
@@ -48,7 +55,7 @@ describe('loadStageSources', () => {
     });
     await sys.symlink('/sysroot/oem', '/oem');
     await sys.symlink('/sysroot/system', '/system');
-    const loaded = await loadStageSources(new StageView(sys, '/'), parseCmdline(''));
+    const loaded = await load(sys, '/', parseCmdline(''));
     expect(loaded.sources.map((s) => s.file)).toEqual(['/system/oem/s.yaml', '/oem/a.yaml']);
     expect(loaded.sources[1]?.stages.get('rootfs')?.[0]?.step.name).toBe('via link');
   });
@@ -59,7 +66,7 @@ describe('loadStageSources', () => {
       '/oem/a.yaml': step('initramfs'),
     });
     await sys.symlink('/oem', '/sysroot/usr/local/cloud-config');
-    const loaded = await loadStageSources(new StageView(sys, '/sysroot'), parseCmdline(''));
+    const loaded = await load(sys, '/sysroot', parseCmdline(''));
     expect(loaded.sources.map((s) => [s.file, s.stages.get('rootfs')?.[0]?.step.name])).toEqual([
       ['/oem/a.yaml', 'new root'],
       ['/usr/local/cloud-config/a.yaml', 'new root'],
@@ -69,7 +76,7 @@ describe('loadStageSources', () => {
   it('a file that cannot be read is an error for that file only', async () => {
     const sys = new MemorySys().with({'/oem/b.yaml': step('ok')});
     await sys.mkdirp('/oem/a.yaml');
-    const loaded = await loadStageSources(new StageView(sys, '/'), parseCmdline(''));
+    const loaded = await load(sys, '/', parseCmdline(''));
     expect(loaded.sources[0]?.errors[0]?.message).toMatch(
       /^\/oem\/a\.yaml: cannot read \/oem\/a\.yaml: .*EISDIR.*; skipping it$/,
     );
@@ -78,18 +85,15 @@ describe('loadStageSources', () => {
 
   it('a config_url over the network is a warning; a missing local one an error', async () => {
     const sys = new MemorySys();
-    const remote = await loadStageSources(
-      new StageView(sys, '/'),
-      parseCmdline('kairos.config_url=https://x/c.yaml'),
-    );
+    const remote = await load(sys, '/', parseCmdline('kairos.config_url=https://x/c.yaml'));
     expect(remote.sources).toEqual([]);
     expect(remote.warnings[0]?.message).toMatch(/not supported in the initramfs stages/);
-    const missing = await loadStageSources(new StageView(sys, '/'), parseCmdline('cos.setup=/oem/none.yaml'));
+    const missing = await load(sys, '/', parseCmdline('cos.setup=/oem/none.yaml'));
     expect(missing.sources[0]?.errors[0]?.message).toMatch(/\/oem\/none\.yaml does not exist in \//);
   });
 
   it('errors in the dot notation belong to the cmdline source', async () => {
-    const loaded = await loadStageSources(new StageView(new MemorySys(), '/'), parseCmdline('stages..x=1'));
+    const loaded = await load(new MemorySys(), '/', parseCmdline('stages..x=1'));
     expect(loaded.sources[0]?.file).toBe('the kernel cmdline');
     expect(loaded.sources[0]?.errors[0]?.message).toMatch(/Dot-notation cloud-config "stages\.\.x=1"/);
   });

@@ -3,7 +3,9 @@
 // boot is then degraded), and the next step runs.
 import type {BootConfig} from '../boot/boot-config.ts';
 import type {Problem} from '../boot/problem.ts';
-import type {StageRunner, StepContext} from '../steps/context.ts';
+import {type ConfigSources, readConfigSources} from '../inputs/read-inputs.ts';
+import type {Logger} from '../log/logger.ts';
+import {RootView} from '../sys/root-view.ts';
 import type {Sys} from '../sys/sys.ts';
 import {bindChroot, unbindChroot} from './chroot-binds.ts';
 import {unsupportedHint} from './directives.ts';
@@ -12,7 +14,24 @@ import {planStage} from './plan.ts';
 import {runStep} from './run-step.ts';
 import {createStepEnv} from './step-env.ts';
 import {type PlannedStep, type StageName, type StagePlan, stageRoot} from './types.ts';
-import {StageView} from './view.ts';
+
+/** One item a stage reports: a failed step (the boot is then degraded) or a warning. */
+export interface StageIssue {
+  item: string;
+  message: string;
+  hint?: string;
+}
+
+/** What a stage run needs from whoever runs it: the boot step, or `immucore stages run`. */
+export interface StageContext {
+  readonly sys: Sys;
+  /** Already prefixed with the boot step's name. */
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly config: Pick<BootConfig, 'configUrl' | 'dotNotation'>;
+  readonly failure: (issue: StageIssue) => void;
+  readonly warning: (issue: StageIssue) => void;
+}
 
 /** The step that is running now, for the memory guard (issue 6). */
 export interface RunningStep {
@@ -28,17 +47,18 @@ export interface StageSummary {
   failed: number;
 }
 
-/** Plan a stage as seen from its root: read the sources, order the steps. Touches nothing. */
+/** Plan a stage as seen from its root: read the sources (unless given), order the steps. Touches nothing. */
 export async function planStageFromSys(
   sys: Sys,
   stage: StageName,
   config: Pick<BootConfig, 'configUrl' | 'dotNotation'>,
+  sources?: ConfigSources,
 ): Promise<StagePlan> {
-  const view = new StageView(sys, stageRoot(stage));
-  return planStage(stage, await loadStageSources(view, config));
+  const read = sources ?? (await readConfigSources(sys, stageRoot(stage), config.configUrl));
+  return planStage(stage, loadStageSources(read, config));
 }
 
-export class CloudConfigStages implements StageRunner {
+export class CloudConfigStages {
   private running?: {label: string; controller: AbortController; pid?: number};
   /** Problems of the sources already reported: both stages read /oem, say it once per boot. */
   private readonly reported = new Set<string>();
@@ -56,12 +76,9 @@ export class CloudConfigStages implements StageRunner {
     return true;
   }
 
-  async runStage(stage: StageName, ctx: StepContext): Promise<void> {
-    await this.runStageSummary(stage, ctx);
-  }
-
-  async runStageSummary(stage: StageName, ctx: StepContext): Promise<StageSummary> {
-    const plan = await planStageFromSys(ctx.sys, stage, ctx.plan.config);
+  /** Run a stage; `sources` are the ones already read for it (else they are read now). */
+  async runStage(stage: StageName, ctx: StageContext, sources?: ConfigSources): Promise<StageSummary> {
+    const plan = await planStageFromSys(ctx.sys, stage, ctx.config, sources);
     const summary: StageSummary = {ran: 0, skipped: 0, failed: 0};
     this.reportPlan(plan, ctx);
     if (plan.steps.length === 0) {
@@ -71,7 +88,7 @@ export class CloudConfigStages implements StageRunner {
     ctx.log.info(
       `${stage} stage: ${plan.steps.length} step(s) from ${plan.files.length} source(s), seen from ${plan.root}`,
     );
-    const view = new StageView(ctx.sys, plan.root);
+    const view = new RootView(ctx.sys, plan.root);
     const chrooted = plan.root !== '/';
     const binds = chrooted ? await bindChroot(ctx.sys, plan.root, ctx.log) : {made: [], problems: []};
     for (const p of binds.problems) addWarning(ctx, p.item, p.message, p.hint);
@@ -97,7 +114,7 @@ export class CloudConfigStages implements StageRunner {
   }
 
   /** Log the plan's problems; errors cost a source (degraded), unsupported directives are warnings. */
-  private reportPlan(plan: StagePlan, ctx: StepContext): void {
+  private reportPlan(plan: StagePlan, ctx: StageContext): void {
     const once = (p: Problem) => !this.reported.has(p.message) && this.reported.add(p.message);
     for (const e of plan.errors.filter(once)) addFailure(ctx, e.input, e.message, e.hint);
     for (const w of plan.warnings.filter(once)) addWarning(ctx, w.input, w.message, w.hint);
@@ -117,8 +134,8 @@ export class CloudConfigStages implements StageRunner {
 
   private async runPlanned(
     planned: PlannedStep,
-    view: StageView,
-    ctx: StepContext,
+    view: RootView,
+    ctx: StageContext,
   ): Promise<'ran' | 'skipped' | 'failed'> {
     const {step, label} = planned;
     for (const w of step.warnings) ctx.log.warn(`${w.message}. Try: ${w.hint}`);
@@ -177,14 +194,14 @@ export class CloudConfigStages implements StageRunner {
   }
 }
 
-function addFailure(ctx: StepContext, item: string, message: string, hint?: string): void {
+function addFailure(ctx: StageContext, item: string, message: string, hint?: string): void {
   ctx.log.error(hint ? `${message}. Try: ${hint}` : message);
-  ctx.boot.failures.push({step: ctx.step, item, message, ...(hint ? {hint} : {})});
+  ctx.failure({item, message, ...(hint ? {hint} : {})});
 }
 
-function addWarning(ctx: StepContext, item: string, message: string, hint?: string): void {
+function addWarning(ctx: StageContext, item: string, message: string, hint?: string): void {
   ctx.log.warn(hint ? `${message}. Try: ${hint}` : message);
-  ctx.boot.warnings.push({step: ctx.step, item, message, ...(hint ? {hint} : {})});
+  ctx.warning({item, message, ...(hint ? {hint} : {})});
 }
 
 /** Does the error, or any failure or cause inside it, carry `code`? */

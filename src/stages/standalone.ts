@@ -1,44 +1,33 @@
 // Running one stage outside a boot, for `immucore stages run` in the recovery shell: the same
-// runner, with a session of its own whose failures and warnings are handed back.
-import {parseCmdline} from '../boot/cmdline.ts';
-import {planBoot} from '../boot/plan.ts';
-import type {ItemFailure} from '../report/boot-report.ts';
-import type {Logger} from '../report/logger.ts';
-import {BootSession} from '../steps/context.ts';
+// runner, its failures and warnings handed back instead of going into a boot report.
+import type {BootConfig} from '../boot/boot-config.ts';
+import type {Logger} from '../log/logger.ts';
 import type {Sys} from '../sys/sys.ts';
-import {CloudConfigStages, type StageSummary} from './runner.ts';
+import {CloudConfigStages, type StageIssue, type StageSummary} from './runner.ts';
 import type {StageName} from './types.ts';
 
 export interface StandaloneResult extends StageSummary {
-  failures: ItemFailure[];
-  warnings: ItemFailure[];
+  failures: StageIssue[];
+  warnings: StageIssue[];
 }
 
-/** Run `stage` on `sys` with the cmdline found at its /proc/cmdline (config_url, dot notation). */
+/** Run `stage` on `sys` with the cmdline's config_url and dot notation. */
 export async function runStageStandalone(opts: {
   sys: Sys;
   stage: StageName;
+  config: Pick<BootConfig, 'configUrl' | 'dotNotation'>;
   log: Logger;
   signal?: AbortSignal;
 }): Promise<StandaloneResult> {
-  const config = parseCmdline((await opts.sys.readText('/proc/cmdline')) ?? '');
-  const plan = planBoot(config);
-  const runner = new CloudConfigStages();
-  const started = new Date();
-  const boot = new BootSession({
-    plan,
-    stages: runner,
-    records: () => [],
-    timing: () => ({startedAt: started, durationMs: Date.now() - started.getTime()}),
-  });
-  const step = `${opts.stage}-stage`;
-  const summary = await runner.runStageSummary(opts.stage, {
-    plan,
+  const failures: StageIssue[] = [];
+  const warnings: StageIssue[] = [];
+  const summary = await new CloudConfigStages().runStage(opts.stage, {
     sys: opts.sys,
-    log: opts.log.child({step}),
+    log: opts.log.child({step: `${opts.stage}-stage`}),
     signal: opts.signal ?? new AbortController().signal,
-    boot,
-    step,
+    config: opts.config,
+    failure: (i) => failures.push(i),
+    warning: (i) => warnings.push(i),
   });
-  return {...summary, failures: boot.failures, warnings: boot.warnings};
+  return {...summary, failures, warnings};
 }

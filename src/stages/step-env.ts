@@ -1,16 +1,16 @@
 // What a directive gets while a step runs: the stage's view, a logger, a way to run a tool inside
 // the view (chrooted, in its own process group, within the step's deadline) and to record a
 // warning that does not fail the step.
-import type {Logger} from '../report/logger.ts';
+import type {Logger} from '../log/logger.ts';
+import type {RootView} from '../sys/root-view.ts';
 import {formatArgv, type RunResult, SysError} from '../sys/sys.ts';
-import type {StageView} from './view.ts';
 
 /** Commands see a normal PATH even when immucore was started with an empty environment. */
 const STAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MAX_LOGGED_OUTPUT = 4000;
 
 export interface StepEnv {
-  readonly view: StageView;
+  readonly view: RootView;
   readonly log: Logger;
   /** Run `argv` as seen from the view; a non-zero exit outside `okExitCodes` throws a SysError. */
   exec(argv: string[], opts?: {okExitCodes?: number[]}): Promise<RunResult>;
@@ -19,7 +19,7 @@ export interface StepEnv {
 }
 
 export interface StepEnvOptions {
-  view: StageView;
+  view: RootView;
   log: Logger;
   signal: AbortSignal;
   /** `Date.now()` value after which the step has run out of time. */
@@ -31,7 +31,7 @@ export interface StepEnvOptions {
 }
 
 /** `chroot <root> argv…`, or argv alone when the view is the machine's own root. */
-export function viewArgv(view: StageView, argv: readonly string[]): string[] {
+export function viewArgv(view: RootView, argv: readonly string[]): string[] {
   return view.isLiveRoot ? [...argv] : ['chroot', view.realRoot, ...argv];
 }
 

@@ -1,15 +1,14 @@
 // Unit-test helpers for the stages: an in-memory Sys (files, directories, symlinks) that records
-// every tool it is asked to run and answers with a scripted result, and a StepContext around it.
+// every tool it is asked to run and answers with a scripted result, and a StageContext around it.
 
 import {parseCmdline} from '../boot/cmdline.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
-import {planBoot} from '../boot/plan.ts';
-import {silentLogger} from '../report/logger.ts';
-import {BootSession, type StepContext} from '../steps/context.ts';
+import {silentLogger} from '../log/logger.ts';
 import {resolveUnder} from '../sys/paths.ts';
+import {RootView} from '../sys/root-view.ts';
 import {type RunOptions, type RunResult, type Sys, SysError} from '../sys/sys.ts';
+import type {StageContext, StageIssue} from './runner.ts';
 import {createStepEnv, type StepEnv} from './step-env.ts';
-import {StageView} from './view.ts';
 
 export type RunScript = (
   argv: readonly string[],
@@ -114,27 +113,22 @@ export class MemorySys implements Sys {
   }
 }
 
-/** A StepContext for a stage step, on `sys`, with the cmdline given. */
+/** A StageContext on `sys` with the cmdline given; what the stage reports lands in `failures` and `warnings`. */
 export function stageContext(
   sys: Sys,
-  opts: {cmdline?: string; step?: string; signal?: AbortSignal} = {},
-): StepContext {
-  const plan = planBoot(
-    parseCmdline(opts.cmdline ?? 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img'),
-  );
-  const boot = new BootSession({
-    plan,
-    stages: {runStage: async () => {}},
-    records: () => [],
-    timing: () => ({startedAt: new Date(0), durationMs: 0}),
-  });
+  opts: {cmdline?: string; signal?: AbortSignal} = {},
+): StageContext & {failures: StageIssue[]; warnings: StageIssue[]} {
+  const failures: StageIssue[] = [];
+  const warnings: StageIssue[] = [];
   return {
-    plan,
     sys,
     log: silentLogger(),
     signal: opts.signal ?? new AbortController().signal,
-    boot,
-    step: opts.step ?? 'rootfs-stage',
+    config: parseCmdline(opts.cmdline ?? 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img'),
+    failure: (i) => failures.push(i),
+    warning: (i) => warnings.push(i),
+    failures,
+    warnings,
   };
 }
 
@@ -148,7 +142,7 @@ export function shellCommand(argv: readonly string[]): string | undefined {
 export function stepEnv(sys: Sys, root = '/'): StepEnv & {warnings: string[]} {
   const warnings: string[] = [];
   const env = createStepEnv({
-    view: new StageView(sys, root),
+    view: new RootView(sys, root),
     log: silentLogger(),
     signal: new AbortController().signal,
     deadline: Date.now() + 60_000,

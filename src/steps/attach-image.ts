@@ -1,6 +1,9 @@
 // The root: the image file on the images partition, attached to a loop device read-only and
 // mounted at /sysroot.
-import {BootError} from '../report/errors.ts';
+import path from 'node:path';
+import {BootError} from '../boot/errors.ts';
+import {deviceMountSpec} from '../boot/mount-specs.ts';
+import {STATE_DIR} from '../boot/plan.ts';
 import type {StepContext} from './context.ts';
 import {mountDevice} from './mounting.ts';
 
@@ -35,21 +38,25 @@ export async function attachImage(ctx: StepContext): Promise<void> {
 }
 
 async function missingImage(ctx: StepContext, image: string): Promise<BootError> {
-  const dir = image.slice(0, image.lastIndexOf('/'));
-  const present = ((await ctx.sys.readdir(dir)) ?? []).filter((f) => /\.(img|squashfs)$/.test(f));
-  const token = `cos-img/filename=${ctx.plan.config.imageFile}`;
+  const file = ctx.plan.config.imageFile ?? image;
+  // The image's directory as the images partition has it (`/cOS`), and as mounted here.
+  const dir = path.posix.dirname(file);
+  const present = ((await ctx.sys.readdir(`${STATE_DIR}${dir}`)) ?? []).filter((f) =>
+    /\.(img|squashfs)$/.test(f),
+  );
+  const token = `cos-img/filename=${file}`;
   return new BootError(`Root image "${image}" does not exist (from "${token}")`, {
     input: token,
     hint: present.length
-      ? `The images partition holds ${present.map((f) => `${dir}/${f}`.replace('/run/initramfs/cos-state', '')).join(', ')}: boot one of those (e.g. the passive entry), or reinstall/upgrade to write the missing image.`
-      : `The images partition has no images in ${dir.replace('/run/initramfs/cos-state', '') || '/'}: boot the recovery entry and reinstall or reset.`,
+      ? `The images partition holds ${present.map((f) => path.posix.join(dir, f)).join(', ')}: boot one of those (e.g. the passive entry), or reinstall/upgrade to write the missing image.`
+      : `The images partition has no images in ${dir}: boot the recovery entry and reinstall or reset.`,
   });
 }
 
 export async function mountRoot(ctx: StepContext): Promise<void> {
-  const [spec] = ctx.boot.step('mount-root').mounts;
+  const {root} = ctx.plan.mounts;
   const device = ctx.boot.loopDevice;
-  if (!spec || !device)
+  if (!root || !device)
     throw new BootError('no root image is attached', {hint: 'attach-image must run first; see its error.'});
-  await mountDevice(ctx, spec, {timeoutSec: 0, device});
+  await mountDevice(ctx, deviceMountSpec(root), {timeoutSec: 0, device});
 }

@@ -1,32 +1,35 @@
-// What every boot step gets (STYLE §2: plan, sys, log, signal), plus the boot session: the
-// results steps hand to each other (the loop device, the mounts made, per-item failures), which
-// the report and fstab are built from.
-import type {BootPlan, PlanStep} from '../boot/plan.ts';
+// What every boot step gets (STYLE §2: plan, sys, log, signal), plus the boot session: what steps
+// hand to each other (the mount plan load-layout makes, the loop device, the mounts made, per-item
+// failures, the memory policy), which the report and fstab are built from.
+import type {MountPlan} from '../boot/mount-plan.ts';
+import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
 import type {StepRecord} from '../dag/index.ts';
+import type {Logger} from '../log/logger.ts';
+import type {EffectivePolicy} from '../memory/policy.ts';
 import type {MemoryReport} from '../memory/report.ts';
 import type {ItemFailure, MountMade} from '../report/boot-report.ts';
-import type {Logger} from '../report/logger.ts';
+import type {CloudConfigStages, StageContext} from '../stages/runner.ts';
 import type {Sys} from '../sys/sys.ts';
 
-/** Runs one cloud-config stage (`rootfs`, `initramfs`); the stages issue provides the real one. */
-export interface StageRunner {
-  runStage(stage: 'rootfs' | 'initramfs', ctx: StepContext): Promise<void>;
-}
+/** The stage runner as the boot uses it: run a stage, and stop the running step (memory guard). */
+export type StageRunner = Pick<CloudConfigStages, 'runStage' | 'runningStep' | 'killRunningStep'>;
 
 export class BootSession {
-  /** Replaced by load-layout once the rootfs stage has written the layout file. */
-  plan: BootPlan;
+  readonly plan: BootPlan;
   loopDevice?: string;
   readonly mounts: MountMade[] = [];
   readonly failures: ItemFailure[] = [];
-  readonly warnings: Array<ItemFailure> = [];
-  /** The memory policy and the initramfs guard, for the report (issue 6). */
+  readonly warnings: ItemFailure[] = [];
+  /** The memory policy and the initramfs guard, for the report (SPEC §10). */
   readonly memory: MemoryReport = {};
+  /** The policy memory-policy decided; the initramfs stage's guard uses it instead of deciding again. */
+  memoryPolicy?: EffectivePolicy;
   readonly stages: StageRunner;
   /** The runner's records so far (the report step runs before the run has ended). */
   readonly records: () => StepRecord[];
   readonly timing: () => {startedAt: Date; durationMs: number};
+  private layoutMounts?: MountPlan;
 
   constructor(opts: {
     plan: BootPlan;
@@ -40,20 +43,29 @@ export class BootSession {
     this.timing = opts.timing;
   }
 
-  /** The current plan's entry for a step (its mounts change when the layout is loaded). */
-  step(name: string): PlanStep {
-    const s = this.plan.steps.find((x) => x.name === name);
-    if (!s) throw new Error(`the plan has no step ${name}`);
-    return s;
+  /** The layout's mounts (phase two); only steps after load-layout ask for them. */
+  get mountPlan(): MountPlan {
+    if (!this.layoutMounts) throw new Error('the layout is not loaded yet: this step must need load-layout');
+    return this.layoutMounts;
   }
 
-  addProblems(problems: Problem[]): void {
-    this.plan = {...this.plan, problems: [...this.plan.problems, ...problems]};
+  get hasMountPlan(): boolean {
+    return this.layoutMounts !== undefined;
+  }
+
+  /** Set once, by load-layout. */
+  setMountPlan(mounts: MountPlan): void {
+    if (this.layoutMounts) throw new Error('the mount plan is made once, by load-layout');
+    this.layoutMounts = mounts;
+  }
+
+  /** Every input problem: the cmdline's and the plan's, then the layout's. */
+  get problems(): Problem[] {
+    return [...this.plan.problems, ...(this.layoutMounts?.problems ?? [])];
   }
 }
 
 export interface StepContext {
-  /** The plan as it stands when the step starts. */
   readonly plan: BootPlan;
   readonly sys: Sys;
   /** Already prefixed with the step's name. */
@@ -62,4 +74,16 @@ export interface StepContext {
   readonly boot: BootSession;
   /** This step's name, for the records it adds. */
   readonly step: string;
+}
+
+/** The stage runner's view of a boot step: what it reports goes to the boot's failures and warnings. */
+export function stageContextOf(ctx: StepContext): StageContext {
+  return {
+    sys: ctx.sys,
+    log: ctx.log,
+    signal: ctx.signal,
+    config: ctx.plan.config,
+    failure: (i) => ctx.boot.failures.push({step: ctx.step, ...i}),
+    warning: (i) => ctx.boot.warnings.push({step: ctx.step, ...i}),
+  };
 }

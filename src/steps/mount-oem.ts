@@ -1,12 +1,14 @@
 // The OEM partition: machine config and cloud-configs. Optional (SPEC §9): a machine without one
 // boots, degraded, after a short wait (rd.immucore.oemtimeout).
-import {BootError} from '../report/errors.ts';
+import {BootError} from '../boot/errors.ts';
+import {deviceMountSpec} from '../boot/mount-specs.ts';
 import type {StepContext} from './context.ts';
 import {mountDevice} from './mounting.ts';
 
 export async function mountOem(ctx: StepContext): Promise<void> {
-  const [spec] = ctx.boot.step('mount-oem').mounts;
-  if (!spec) return;
+  const {oem} = ctx.plan.mounts;
+  if (!oem) return;
+  const spec = deviceMountSpec(oem);
   const {config} = ctx.plan;
   try {
     await mountDevice(ctx, spec, {timeoutSec: config.oemTimeoutSec, fsck: config.fsck});

@@ -1,20 +1,22 @@
 // The early mounts: a tmpfs on the initramfs /tmp, and the partition that holds the image files.
-import {BootError} from '../report/errors.ts';
+import {BootError} from '../boot/errors.ts';
+import {deviceMountSpec, tmpMountSpec} from '../boot/mount-specs.ts';
 import type {StepContext} from './context.ts';
 import {mountDevice, mountPlain} from './mounting.ts';
 
 export async function mountTmp(ctx: StepContext): Promise<void> {
-  for (const spec of ctx.boot.step('mount-tmp').mounts) {
-    await ctx.sys.mkdirp(spec.target);
-    await mountPlain(ctx, spec);
-  }
+  const {tmp} = ctx.plan.mounts;
+  if (!tmp) return;
+  await ctx.sys.mkdirp(tmp.target);
+  await mountPlain(ctx, tmpMountSpec(tmp));
 }
 
 // Read-only unless rd.immucore.debugrw: the images must not change under a running system. It
 // stays mounted in the booted system, because systemd moves the initramfs /run at switch-root.
 export async function mountState(ctx: StepContext): Promise<void> {
-  const [spec] = ctx.boot.step('mount-state').mounts;
-  if (!spec) throw new BootError('the plan has no images partition to mount');
+  const {state} = ctx.plan.mounts;
+  if (!state) throw new BootError('the plan has no images partition to mount');
+  const spec = deviceMountSpec(state);
   const {config} = ctx.plan;
   try {
     await mountDevice(ctx, spec, {timeoutSec: config.devTimeoutSec, fsck: config.fsck});

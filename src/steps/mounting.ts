@@ -1,17 +1,11 @@
 // The shared mechanics of the mounting steps: wait for a device by event, read its type, check it,
 // mount it, and record the mount for the report and fstab; and per-item failure handling for the
 // steps that mount many things (one bad volume must not cost the others).
+
+import {BootError, hintOf} from '../boot/errors.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
-import {BootError, hintOf} from '../report/errors.ts';
 import type {FsckOptions} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
-
-const DEVICE_SPEC = /^(LABEL|UUID|PARTLABEL|PARTUUID|CDLABEL)=|^\/dev\//;
-
-/** True for a source that names a block device (as opposed to tmpfs, overlay, a bind dir). */
-export function isDeviceSource(source: string): boolean {
-  return DEVICE_SPEC.test(source);
-}
 
 export interface MountOptions {
   /** How long to wait for the device to appear. */

@@ -1,16 +1,16 @@
 // One boot, end to end: read the cmdline, plan, run the steps, write the report, and on a fatal
 // failure paint the failure screen and stop the initrd (SPEC §9).
-import {parseCmdline} from '../boot/cmdline.ts';
 import {planBoot} from '../boot/plan.ts';
 import {runSteps, type StepRecord} from '../dag/index.ts';
-import {protectFromOomKiller} from '../memory/guard-step.ts';
+import {readInputs} from '../inputs/read-inputs.ts';
+import {createLogger, type Logger} from '../log/logger.ts';
 import type {BootReport} from '../report/boot-report.ts';
 import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts';
-import {createLogger, type Logger} from '../report/logger.ts';
 import {CloudConfigStages} from '../stages/runner.ts';
 import type {Sys} from '../sys/sys.ts';
 import {bootSteps} from './boot-steps.ts';
 import {BootSession, type StageRunner, type StepContext} from './context.ts';
+import {protectFromOomKiller} from './memory-guard.ts';
 import {FAILURE_FILE, LOG_FILE, REPORT_FILE, writeBootReport} from './write-report.ts';
 
 export interface BootOptions {
@@ -39,7 +39,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   const t0 = performance.now();
   const signal = opts.signal ?? new AbortController().signal;
   const write = opts.console ?? ((text: string) => process.stderr.write(text));
-  const config = parseCmdline((await sys.readText('/proc/cmdline')) ?? '');
+  const {config} = await readInputs(sys);
   const plan = planBoot(config);
   await sys.mkdirp('/run/immucore');
   const log = createLogger({
@@ -66,9 +66,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   const result = await runSteps(steps, {
     signal,
     context: (step): StepContext => ({
-      get plan() {
-        return boot.plan;
-      },
+      plan,
       sys,
       log: log.child({step: step.name}),
       signal,
@@ -109,7 +107,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   if (result.status === 'failed' || result.status === 'cancelled') {
     const failed = result.fatal ?? result.records.find((r) => r.outcome === 'failed');
     const facts = {
-      plan: boot.plan,
+      plan,
       step: failed?.name ?? 'none (stopped by SIGTERM)',
       error: failed?.error ?? new Error('immucore was stopped (SIGTERM) before the boot was complete'),
       logFile: LOG_FILE,

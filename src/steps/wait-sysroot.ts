@@ -2,7 +2,7 @@
 // SPEC §4 fixes this as a 100 ms poll: /sysroot/system appears inside a mount that dracut's own
 // scripts make, with no event immucore could wait on.
 import {setTimeout as delay} from 'node:timers/promises';
-import {BootError} from '../report/errors.ts';
+import {BootError} from '../boot/errors.ts';
 import type {StepContext} from './context.ts';
 
 const POLL_MS = 100;

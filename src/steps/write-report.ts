@@ -26,6 +26,7 @@ export async function writeBootReport(
   const path = criticalPath(records, boot.plan.steps);
   const report = buildReport({
     plan: boot.plan,
+    problems: boot.problems,
     records,
     status,
     mounts: boot.mounts,

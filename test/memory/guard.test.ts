@@ -4,10 +4,11 @@
 // and the stage goes on. (This machine's real MemAvailable never gets near a threshold.)
 import fs from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
-import {withMemoryGuard} from '../../src/memory/guard-step.ts';
+import {loadMemoryPolicy} from '../../src/memory/load.ts';
 import {CloudConfigStages} from '../../src/stages/runner.ts';
-import {stageContext} from '../../src/stages/testing.ts';
-import {BootSession, type StepContext} from '../../src/steps/context.ts';
+import {type StepContext, stageContextOf} from '../../src/steps/context.ts';
+import {runGuarded} from '../../src/steps/memory-guard.ts';
+import {stepContext} from '../fakes/step-context.ts';
 import {membersOf} from '../helpers/process-group.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 import {installBusybox} from '../stages/busybox.ts';
@@ -28,15 +29,19 @@ const HOG_CONFIG = `stages:
 
 /** A rootfs-stage context on the test root, with the real stage runner the guard can stop. */
 function guardedContext(cmdline: string): {ctx: StepContext; runner: CloudConfigStages} {
-  const base = stageContext(t.sys, {cmdline, step: 'rootfs-stage'});
   const runner = new CloudConfigStages();
-  const boot = new BootSession({
-    plan: base.plan,
-    stages: runner,
-    records: () => [],
-    timing: () => ({startedAt: new Date(0), durationMs: 0}),
-  });
-  return {ctx: {...base, boot}, runner};
+  return {ctx: stepContext(t.sys, {cmdline, step: 'rootfs-stage', stages: runner}), runner};
+}
+
+/** The rootfs stage under the guard, with the policy the boot decides from /sysroot's configs. */
+async function guardedStage(ctx: StepContext, runner: CloudConfigStages): Promise<void> {
+  const {config, state} = ctx.plan;
+  const policy = loadMemoryPolicy({sys: ctx.sys, root: '/sysroot', config, state: state.state});
+  await runGuarded(
+    ctx,
+    policy.then((p) => p.policy),
+    () => runner.runStage('rootfs', stageContextOf(ctx)),
+  );
 }
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
@@ -60,7 +65,7 @@ describe('the initramfs memory guard', () => {
   it('kills the running step at the MemAvailable hard threshold, and the stage goes on', async () => {
     await setUpRoot();
     const {ctx, runner} = guardedContext(`${ACTIVE} rd.immucore.memory=recovery`);
-    const running = withMemoryGuard((c) => runner.runStage('rootfs', c))(ctx);
+    const running = guardedStage(ctx, runner);
     await until('the hog to run', () => runner.runningStep?.processGroup !== undefined);
     const pgid = runner.runningStep?.processGroup as number;
     await until('the guard to sample', () => (ctx.boot.memory.guard?.length ?? 0) > 0);
@@ -116,7 +121,7 @@ describe('the initramfs memory guard', () => {
       'memory_policy: {psi: {duration: 0, hard: 80}}\n',
     );
     const {ctx, runner} = guardedContext(ACTIVE);
-    const running = withMemoryGuard((c) => runner.runStage('rootfs', c))(ctx);
+    const running = guardedStage(ctx, runner);
     await until('the hog to run', () => runner.runningStep?.processGroup !== undefined);
     await fs.writeFile(
       t.path('proc/pressure/memory'),
@@ -142,7 +147,7 @@ describe('the initramfs memory guard', () => {
       'stages: {rootfs: [{name: quick, commands: ["true"]}]}\n',
     );
     const {ctx, runner} = guardedContext(ACTIVE);
-    await withMemoryGuard((c) => runner.runStage('rootfs', c))(ctx);
+    await guardedStage(ctx, runner);
     expect(ctx.boot.failures).toEqual([]);
     expect(ctx.boot.memory.guard).toEqual([
       {step: 'rootfs-stage', off: 'no MemTotal and MemAvailable in /proc/meminfo', kills: []},

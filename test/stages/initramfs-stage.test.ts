@@ -33,7 +33,7 @@ beforeEach(async () => {
 
 async function runInitramfs(config: string, runner = new CloudConfigStages()) {
   await fs.writeFile(t.path('sysroot/oem/50_test.yaml'), config);
-  const ctx = stageContext(t.sys, {step: 'initramfs-stage'});
+  const ctx = stageContext(t.sys);
   const started = Date.now();
   await runner.runStage('initramfs', ctx);
   return {ctx, ms: Date.now() - started};
@@ -60,7 +60,7 @@ describe('the initramfs stage', () => {
       if: '[ -f /run/cos/recovery_mode ]'
       commands: ['touch /etc/wrong']
 `);
-    expect(ctx.boot.failures).toEqual([]);
+    expect(ctx.failures).toEqual([]);
     const etc = (p: string) => fs.readFile(t.path(`sysroot/etc/${p}`), 'utf8');
     expect(await etc('motd')).toBe('welcome\n');
     expect((await fs.stat(t.path('sysroot/etc/motd'))).mode & 0o777).toBe(0o640);
@@ -81,8 +81,8 @@ describe('the initramfs stage', () => {
       commands: ['touch /etc/after']
 `);
     expect(ms).toBeLessThan(10_000);
-    expect(ctx.boot.failures).toHaveLength(1);
-    expect(ctx.boot.failures[0]?.message).toMatch(
+    expect(ctx.failures).toHaveLength(1);
+    expect(ctx.failures[0]?.message).toMatch(
       /^initramfs "hangs" \(\/oem\/50_test\.yaml:3 stages\.initramfs\[0\]\) failed \(its timeout of 1 s was reached\): commands: .*timed out after \d+ ms; its process group was killed/,
     );
     const pgid = Number((await fs.readFile(t.path('tmp/pgid'), 'utf8')).trim());
@@ -98,7 +98,7 @@ describe('the initramfs stage', () => {
     - {name: one, commands: ['exit 3']}
     - {name: two, commands: ['grep -q " /proc " /proc/self/mountinfo && exit 4']}
 `);
-    expect(ctx.boot.failures.map((f) => f.message)).toEqual([
+    expect(ctx.failures.map((f) => f.message)).toEqual([
       expect.stringMatching(/"one" .* failed: commands: .*exited 3/),
       expect.stringMatching(/"two" .* failed: commands: .*exited 4/),
     ]);
@@ -116,7 +116,7 @@ describe('the initramfs stage', () => {
         runner,
       );
       expect(ms).toBeLessThan(10_000);
-      expect(ctx.boot.failures[0]?.message).toMatch(/"hog" .* failed \(stopped: memory pressure\)/);
+      expect(ctx.failures[0]?.message).toMatch(/"hog" .* failed \(stopped: memory pressure\)/);
     } finally {
       clearInterval(watch);
     }

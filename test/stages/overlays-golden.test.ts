@@ -32,8 +32,8 @@ async function layoutFor(state: string, files: Record<string, string> = {}): Pro
   for (const [p, text] of Object.entries(files)) await fs.writeFile(t.path(p), text);
   const ctx = stageContext(t.sys, {cmdline: CMDLINES[state]});
   await new CloudConfigStages().runStage('rootfs', ctx);
-  expect(ctx.boot.failures).toEqual([]);
-  expect(ctx.boot.warnings).toEqual([]);
+  expect(ctx.failures).toEqual([]);
+  expect(ctx.warnings).toEqual([]);
   return fs.readFile(t.path('run/cos/cos-layout.env'), 'utf8').catch(() => undefined);
 }
 

@@ -1,10 +1,12 @@
 import {describe, expect, it} from 'vitest';
-import {silentLogger} from '../report/logger.ts';
-import type {RunningStep} from '../stages/runner.ts';
-import {MemorySys, stageContext} from '../stages/testing.ts';
-import {BootSession, type StageRunner, type StepContext} from '../steps/context.ts';
+import {stepContext} from '../../test/fakes/step-context.ts';
+import {silentLogger} from '../log/logger.ts';
+import {loadMemoryPolicy} from '../memory/load.ts';
+import type {RunningStep, StageSummary} from '../stages/runner.ts';
+import {MemorySys} from '../stages/testing.ts';
 import {SysError} from '../sys/sys.ts';
-import {protectFromOomKiller, withMemoryGuard} from './guard-step.ts';
+import type {StageRunner, StepContext} from './context.ts';
+import {protectFromOomKiller, runGuarded} from './memory-guard.ts';
 
 const ACTIVE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
 const meminfo = (availableMiB: number) => `MemTotal: 524288 kB\nMemAvailable: ${availableMiB * 1024} kB\n`;
@@ -23,28 +25,33 @@ class HogStages implements StageRunner {
     this.stop = undefined;
     return true;
   }
-  async runStage(): Promise<void> {
+  async runStage(): Promise<StageSummary> {
     await new Promise<void>((resolve) => {
       this.stop = resolve;
       setTimeout(resolve, 2000);
     });
     this.stop = undefined;
+    return {ran: 1, skipped: 0, failed: 0};
   }
 }
 
 function context(sys: MemorySys, stages: StageRunner, cmdline = ACTIVE): StepContext {
-  const base = stageContext(sys, {cmdline, step: 'rootfs-stage'});
-  const boot = new BootSession({plan: base.plan, stages, records: () => [], timing: base.boot.timing});
-  return {...base, boot};
+  return stepContext(sys, {cmdline, step: 'rootfs-stage', stages});
 }
 
-describe('withMemoryGuard', () => {
+/** The policy the boot would decide for the context's cmdline. */
+async function policyOf(ctx: StepContext) {
+  const {config, state} = ctx.plan;
+  return (await loadMemoryPolicy({sys: ctx.sys, root: '/sysroot', config, state: state.state})).policy;
+}
+
+describe('runGuarded', () => {
   it('stops the running step at the hard threshold and records the kill', async () => {
     const sys = new MemorySys().with({'/proc/meminfo': meminfo(10)});
     const stages = new HogStages();
     const ctx = context(sys, stages, `${ACTIVE} rd.immucore.memory=recovery`);
     const started = Date.now();
-    await withMemoryGuard((c) => c.boot.stages.runStage('rootfs', c), {periodMs: 20})(ctx);
+    await runGuarded(ctx, policyOf(ctx), () => stages.runStage(), {periodMs: 20});
     expect(Date.now() - started).toBeLessThan(1500);
     expect(stages.reasons).toEqual([
       'memory guard: MemAvailable 10 MiB is at or below the hard threshold 25.6 MiB (hard_threshold_min_mem = 5 % of 512 MiB)',
@@ -63,14 +70,17 @@ describe('withMemoryGuard', () => {
 
   it('is off with the policy, and says why', async () => {
     const sys = new MemorySys().with({'/proc/meminfo': meminfo(10)});
-    const ctx = context(sys, {runStage: async () => {}}, `${ACTIVE} rd.immucore.memory=off`);
-    await withMemoryGuard(async () => {})(ctx);
+    const ctx = context(sys, new HogStages(), `${ACTIVE} rd.immucore.memory=off`);
+    await runGuarded(ctx, policyOf(ctx), async () => {});
     expect(ctx.boot.memory.guard).toEqual([
-      {step: 'rootfs-stage', off: 'the stage runner cannot stop a step', kills: []},
+      {step: 'rootfs-stage', off: 'the memory policy is off (rd.immucore.memory=off)', kills: []},
     ]);
-    const killable = context(sys, new HogStages(), `${ACTIVE} rd.immucore.memory=off`);
-    await withMemoryGuard(async () => {})(killable);
-    expect(killable.boot.memory.guard?.[0]?.off).toBe('the memory policy is off (rd.immucore.memory=off)');
+  });
+
+  it('is off without MemAvailable, and says why', async () => {
+    const ctx = context(new MemorySys(), new HogStages());
+    await runGuarded(ctx, policyOf(ctx), async () => {});
+    expect(ctx.boot.memory.guard?.[0]?.off).toBe('no MemTotal and MemAvailable in /proc/meminfo');
   });
 });
 

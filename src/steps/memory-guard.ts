@@ -2,56 +2,50 @@
 // to the policy's hard threshold has its process group killed and is marked failed with the
 // reason; the stage and the boot go on. And immucore itself is the last thing the kernel's OOM
 // killer may pick.
-import {SYSROOT} from '../boot/plan.ts';
-import type {Logger} from '../report/logger.ts';
-import type {RunningStep} from '../stages/runner.ts';
-import type {StageRunner, StepContext} from '../steps/context.ts';
+
+import {readMeminfo} from '../inputs/read-inputs.ts';
+import type {Logger} from '../log/logger.ts';
+import {decideGuardLimits, GUARD_PERIOD_MS, MemoryGuard} from '../memory/guard.ts';
+import {parseMeminfo} from '../memory/meminfo.ts';
+import type {EffectivePolicy} from '../memory/policy.ts';
+import {buildGuardReport, type GuardRunReport} from '../memory/report.ts';
 import type {Sys} from '../sys/sys.ts';
-import {decideGuardLimits, GUARD_PERIOD_MS, MemoryGuard} from './guard.ts';
-import {loadMemoryPolicy} from './load.ts';
-import {MEMINFO, parseMeminfo} from './meminfo.ts';
-import {buildGuardReport, type GuardRunReport} from './report.ts';
+import type {StepContext} from './context.ts';
 
 export const OOM_SCORE_ADJ = '/proc/self/oom_score_adj';
 
-interface KillableStages extends StageRunner {
-  readonly runningStep: RunningStep | undefined;
-  killRunningStep(reason: string): boolean;
-}
-
-function isKillable(stages: StageRunner): stages is KillableStages {
-  return typeof (stages as Partial<KillableStages>).killRunningStep === 'function';
-}
-
-export interface GuardStepOptions {
+export interface GuardOptions {
   periodMs?: number;
 }
 
-/** `run` (a stage step) with the memory guard watching it. */
-export function withMemoryGuard(
-  run: (ctx: StepContext) => Promise<void>,
-  opts: GuardStepOptions = {},
-): (ctx: StepContext) => Promise<void> {
-  return async (ctx) => {
-    // The guard gets ready alongside the stage: reading the policy must not delay the boot.
-    const guard = startGuard(ctx, opts.periodMs ?? GUARD_PERIOD_MS).catch((err: Error) => {
-      ctx.log.warn(`memory guard not started: ${err.message}, ignoring.`);
-      return undefined;
-    });
-    try {
-      await run(ctx);
-    } finally {
-      const started = await guard;
-      if (started) {
-        await started.guard.stop();
-        started.report.samples = started.guard.samples;
-      }
+/**
+ * Run `run` (a stage) with the memory guard watching it. `policy` is the policy to guard with; it
+ * is settled alongside the stage, so deciding it never delays the boot.
+ */
+export async function runGuarded(
+  ctx: StepContext,
+  policy: Promise<EffectivePolicy>,
+  run: () => Promise<unknown>,
+  opts: GuardOptions = {},
+): Promise<void> {
+  const guard = startGuard(ctx, policy, opts.periodMs ?? GUARD_PERIOD_MS).catch((err: Error) => {
+    ctx.log.warn(`memory guard not started: ${err.message}, ignoring.`);
+    return undefined;
+  });
+  try {
+    await run();
+  } finally {
+    const started = await guard;
+    if (started) {
+      await started.guard.stop();
+      started.report.samples = started.guard.samples;
     }
-  };
+  }
 }
 
 async function startGuard(
   ctx: StepContext,
+  policyPromise: Promise<EffectivePolicy>,
   periodMs: number,
 ): Promise<{guard: MemoryGuard; report: GuardRunReport} | undefined> {
   const off = (why: string) => {
@@ -59,21 +53,15 @@ async function startGuard(
     recordRun(ctx, {step: ctx.step, off: why, kills: []});
     return undefined;
   };
-  const stages = ctx.boot.stages;
-  if (!isKillable(stages)) return off('the stage runner cannot stop a step');
-  const {memTotalKiB, memAvailableKiB} = parseMeminfo((await ctx.sys.readText(MEMINFO)) ?? '');
+  const [meminfo, policy] = await Promise.all([readMeminfo(ctx.sys), policyPromise]);
+  const {memTotalKiB, memAvailableKiB} = parseMeminfo(meminfo ?? '');
   if (memTotalKiB === undefined || memAvailableKiB === undefined)
-    return off(`no MemTotal and MemAvailable in ${MEMINFO}`);
-  const {policy} = await loadMemoryPolicy({
-    sys: ctx.sys,
-    root: SYSROOT,
-    config: ctx.plan.config,
-    state: ctx.plan.state.state,
-  });
+    return off('no MemTotal and MemAvailable in /proc/meminfo');
   const limits = decideGuardLimits(policy, memTotalKiB);
   if (!limits) return off(`the memory policy is off (${policy.presetSource})`);
   const report = buildGuardReport(ctx.step, limits, periodMs);
   recordRun(ctx, report);
+  const stages = ctx.boot.stages;
   const guard = new MemoryGuard({
     sys: ctx.sys,
     limits,

@@ -3,12 +3,12 @@
 // them are followed the way the kernel would inside that root (`/oem` → `/sysroot/oem` in the
 // initramfs), never out of it into the machine running immucore's tests.
 import path from 'node:path';
-import type {Sys} from '../sys/sys.ts';
-import {SysError} from '../sys/sys.ts';
+import type {Sys} from './sys.ts';
+import {SysError} from './sys.ts';
 
 const MAX_LINKS = 40;
 
-export class StageView {
+export class RootView {
   constructor(
     readonly sys: Sys,
     /** The Sys path of the view's `/`: `/` or `/sysroot`. */

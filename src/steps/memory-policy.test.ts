@@ -1,8 +1,9 @@
 // The memory-policy step on an in-memory machine: what it writes, enables and disables in
 // /sysroot, and what it records for the report.
 import {describe, expect, it} from 'vitest';
-import {MemorySys, stageContext} from '../stages/testing.ts';
-import {writeMemoryPolicy} from './memory-step.ts';
+import {stepContext} from '../../test/fakes/step-context.ts';
+import {MemorySys} from '../stages/testing.ts';
+import {writeMemoryPolicy} from './memory-policy.ts';
 
 const ACTIVE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
 const RECOVERY = 'root=LABEL=COS_SYSTEM cos-img/filename=/cOS/recovery.img';
@@ -34,7 +35,7 @@ async function machine(
 }
 
 async function run(sys: MemorySys, cmdline = ACTIVE) {
-  const ctx = stageContext(sys, {cmdline, step: 'memory-policy'});
+  const ctx = stepContext(sys, {cmdline, step: 'memory-policy', layout: 'OVERLAY=tmpfs:25%\n'});
   ctx.boot.mounts.push({
     step: 'mount-overlay-base',
     source: 'tmpfs',
@@ -43,14 +44,7 @@ async function run(sys: MemorySys, cmdline = ACTIVE) {
     options: ['rw', 'size=25%'],
     result: 'mounted',
   });
-  ctx.boot.plan = {
-    ...ctx.boot.plan,
-    layout: {
-      ...(ctx.plan.layout as NonNullable<typeof ctx.plan.layout>),
-      overlay: {kind: 'tmpfs', size: '25%'},
-    },
-  };
-  await writeMemoryPolicy({...ctx, plan: ctx.boot.plan});
+  await writeMemoryPolicy(ctx);
   return ctx;
 }
 

@@ -3,11 +3,11 @@
 // report. Invalid input degrades the boot (the preset applies); a missing nohang is a warning.
 import {OVERLAY_DIR, SYSROOT} from '../boot/plan.ts';
 import {type Problem, warning} from '../boot/problem.ts';
-import type {StepContext} from '../steps/context.ts';
-import {applyMemoryPolicy} from './apply.ts';
-import {decideMemoryBudget} from './budget.ts';
-import {loadMemoryPolicy} from './load.ts';
-import {buildPolicyReport} from './report.ts';
+import {applyMemoryPolicy} from '../memory/apply.ts';
+import {decideMemoryBudget} from '../memory/budget.ts';
+import {loadMemoryPolicy} from '../memory/load.ts';
+import {buildPolicyReport} from '../memory/report.ts';
+import type {StepContext} from './context.ts';
 
 export async function writeMemoryPolicy(ctx: StepContext): Promise<void> {
   const {policy, memTotalKiB} = await loadMemoryPolicy({
@@ -16,10 +16,11 @@ export async function writeMemoryPolicy(ctx: StepContext): Promise<void> {
     config: ctx.plan.config,
     state: ctx.plan.state.state,
   });
+  ctx.boot.memoryPolicy = policy;
   const problems: Problem[] = [...policy.errors, ...policy.warnings];
-  // Only a tmpfs immucore did mount counts: a failed overlay base holds no RAM.
+  // Only a tmpfs immucore did mount counts: a failed overlay base holds no RAM (nor does a live boot's).
   const tmpfsMounted = ctx.boot.mounts.some((m) => m.target === OVERLAY_DIR && m.fstype === 'tmpfs');
-  const overlay = tmpfsMounted ? ctx.plan.layout?.overlay : undefined;
+  const overlay = tmpfsMounted && ctx.boot.hasMountPlan ? ctx.boot.mountPlan.layout.overlay : undefined;
   const {applied, problems: applyProblems} = await applyMemoryPolicy(policy, {
     sys: ctx.sys,
     log: ctx.log,

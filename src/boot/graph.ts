@@ -1,0 +1,110 @@
+// The boot graph as data (SPEC §4), declared once: every step of the disk plan and of the live plan,
+// what it needs, its failure policy and the paths it writes. The plan picks one of the two tables;
+// src/steps/boot-steps.ts gives each name its implementation; the ordering test checks the declared
+// writes against the mounts of the typed plan, so a step never writes where a mount it does not
+// wait for will land.
+
+export type StepName =
+  | 'sentinel'
+  | 'mount-tmp'
+  | 'mount-state'
+  | 'attach-image'
+  | 'mount-root'
+  | 'mount-oem'
+  | 'rootfs-stage'
+  | 'load-layout'
+  | 'mount-overlay-base'
+  | 'mount-volumes'
+  | 'mount-rw-paths'
+  | 'mount-persistent'
+  | 'link-extensions'
+  | 'memory-policy'
+  | 'write-fstab'
+  | 'initramfs-stage'
+  | 'wait-sysroot'
+  | 'report';
+
+export type StepPolicy = 'fatal' | 'degrade';
+
+export interface GraphStep {
+  name: StepName;
+  needs: StepName[];
+  /** fatal: the system cannot boot without it (SPEC §9); degrade: the boot goes on without it. */
+  policy: StepPolicy;
+  /** Runs after the others settle, whatever happened (the report). */
+  always?: boolean;
+  /**
+   * Where the step writes files or makes directories (immucore paths), other than below its own
+   * mounts. `{persistentTarget}` stands for the layout's PERSISTENT_STATE_TARGET under /sysroot.
+   */
+  writes: string[];
+}
+
+export const PERSISTENT_TARGET_SLOT = '{persistentTarget}';
+
+const step = (
+  name: StepName,
+  needs: StepName[],
+  writes: string[] = [],
+  policy: StepPolicy = 'degrade',
+): GraphStep => ({name, needs, policy, writes});
+
+/** Every step that may mount in a disk boot: the graph is fixed before the layout is known. */
+export const DISK_MOUNTERS: StepName[] = [
+  'mount-tmp',
+  'mount-state',
+  'mount-root',
+  'mount-oem',
+  'mount-overlay-base',
+  'mount-volumes',
+  'mount-rw-paths',
+  'mount-persistent',
+];
+
+export const DISK_GRAPH: readonly GraphStep[] = [
+  step('sentinel', [], ['/run/cos']),
+  step('mount-tmp', []),
+  step('mount-state', [], [], 'fatal'),
+  step('attach-image', ['mount-state'], [], 'fatal'),
+  step('mount-root', ['attach-image'], [], 'fatal'),
+  step('mount-oem', ['mount-root']),
+  // The rootfs stage writes the layout under /run/cos and may write to /oem (→ /sysroot/oem).
+  step('rootfs-stage', ['mount-root', 'mount-oem', 'sentinel'], ['/run/cos', '/sysroot/oem']),
+  step('load-layout', ['rootfs-stage']),
+  step('mount-overlay-base', ['load-layout']),
+  step('mount-volumes', ['load-layout', 'mount-root']),
+  // Overlays wait for the volumes: an RW path may lie below a volume that the layout file (read
+  // mid-boot) names, and the overlay must land on the volume, not under it. This costs no boot
+  // time: mount-persistent and write-fstab wait for the volumes anyway.
+  step('mount-rw-paths', ['mount-overlay-base', 'mount-volumes'], ['/run/overlay']),
+  step('mount-persistent', ['mount-rw-paths', 'mount-volumes'], [PERSISTENT_TARGET_SLOT]),
+  step('link-extensions', ['mount-persistent'], ['/run/extensions', '/run/confexts']),
+  // After mount-persistent: it writes under /etc/systemd, which the Kairos layout binds from
+  // COS_PERSISTENT; before, the write would land under the bind or over it depending on timing.
+  step('memory-policy', ['mount-persistent'], ['/sysroot/etc/nohang', '/sysroot/etc/systemd/system']),
+  step('write-fstab', DISK_MOUNTERS, ['/sysroot/etc/fstab']),
+  // The stage sees the finished root: every mount, the fstab, the memory policy and the links.
+  step('initramfs-stage', ['write-fstab', 'memory-policy', 'link-extensions'], ['/sysroot']),
+];
+
+export const LIVE_GRAPH: readonly GraphStep[] = [
+  step('sentinel', [], ['/run/cos']),
+  step('wait-sysroot', [], [], 'fatal'),
+  step('mount-oem', ['wait-sysroot']),
+  step('rootfs-stage', ['wait-sysroot', 'mount-oem', 'sentinel'], ['/run/cos', '/sysroot/oem']),
+  // SPEC §10 gives live and recovery media the recovery memory policy, so the step the §4 live
+  // plan leaves out is here; after the rootfs stage, which may set memory_policy.
+  step('memory-policy', ['rootfs-stage'], ['/sysroot/etc/nohang', '/sysroot/etc/systemd/system']),
+  step('initramfs-stage', ['rootfs-stage', 'memory-policy'], ['/sysroot']),
+];
+
+/** The report step: after every other step, whatever happened to them. */
+export function reportStep(steps: readonly GraphStep[]): GraphStep {
+  return {
+    name: 'report',
+    needs: steps.map((s) => s.name),
+    policy: 'degrade',
+    always: true,
+    writes: ['/run/immucore'],
+  };
+}

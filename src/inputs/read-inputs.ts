@@ -1,0 +1,149 @@
+// Everything a boot or a command reads from the machine to decide what to do, read here and only
+// here, through the sys seam: the kernel command line, the layout files, the cloud-config sources
+// (for the stages and the memory policy alike) and MemTotal. The decisions are the pure functions
+// of src/boot, src/stages and src/memory.
+import path from 'node:path';
+import type {BootConfig} from '../boot/boot-config.ts';
+import {parseCmdline} from '../boot/cmdline.ts';
+import {CONFIG_SOURCE_DIRS, decideConfigUrl} from '../boot/config-url.ts';
+import {UsageError} from '../boot/errors.ts';
+import {EXTRA_LAYOUT_FILE, LAYOUT_FILE, type LayoutFiles} from '../boot/layout.ts';
+import {error, type Problem} from '../boot/problem.ts';
+import {RootView} from '../sys/root-view.ts';
+import type {Sys} from '../sys/sys.ts';
+
+/** The kernel command line of this boot (under the Sys root). */
+export const CMDLINE_FILE = '/proc/cmdline';
+export const MEMINFO_FILE = '/proc/meminfo';
+
+/** One cloud-config source: its text, or why it could not be read. */
+export type ConfigSourceText =
+  | {label: string; file: string; text: string}
+  | {label: string; file: string; problem: Problem};
+
+export interface ConfigSources {
+  /** In the stages' order (SPEC §6): each directory lexically, then a local kairos.config_url. */
+  sources: ConfigSourceText[];
+  /** An unusable kairos.config_url (remote: a warning; invalid: an error). */
+  problems: Problem[];
+}
+
+export interface InputsWanted {
+  /** The cmdline text to use instead of the machine's (`immucore plan --cmdline`). */
+  cmdline?: string;
+  /** Read the layout files: the machine's, or these files (paths on the real machine). */
+  layout?: true | {layoutFile?: string; extraFile?: string};
+  /** Read the cloud-config sources as seen from this Sys path (`/` or `/sysroot`). */
+  sourcesRoot?: string;
+  /** Read /proc/meminfo. */
+  meminfo?: boolean;
+}
+
+export interface Inputs {
+  config: BootConfig;
+  layout?: LayoutFiles;
+  sources?: ConfigSources;
+  meminfo?: string;
+}
+
+/** Read what `want` asks for, all at once (the reads are independent). */
+export async function readInputs(sys: Sys, want: InputsWanted = {}): Promise<Inputs> {
+  const [cmdline, layout, meminfo] = await Promise.all([
+    want.cmdline ?? readCmdlineText(sys),
+    want.layout === undefined
+      ? undefined
+      : want.layout === true
+        ? readLayoutFiles(sys)
+        : readGivenLayoutFiles(sys, want.layout),
+    want.meminfo ? readMeminfo(sys) : undefined,
+  ]);
+  const config = parseCmdline(cmdline);
+  const sources =
+    want.sourcesRoot === undefined
+      ? undefined
+      : await readConfigSources(sys, want.sourcesRoot, config.configUrl);
+  return {
+    config,
+    ...(layout === undefined ? {} : {layout}),
+    ...(sources === undefined ? {} : {sources}),
+    ...(meminfo === undefined ? {} : {meminfo}),
+  };
+}
+
+async function readCmdlineText(sys: Sys): Promise<string> {
+  return (await sys.readText(CMDLINE_FILE)) ?? '';
+}
+
+/** The layout files the rootfs stage may have written; undefined = no such file (SPEC §5). */
+export async function readLayoutFiles(sys: Sys): Promise<LayoutFiles> {
+  const [layout, extra] = await Promise.all([sys.readText(LAYOUT_FILE), sys.readText(EXTRA_LAYOUT_FILE)]);
+  return {...(layout === undefined ? {} : {layout}), ...(extra === undefined ? {} : {extra})};
+}
+
+export async function readMeminfo(sys: Sys): Promise<string | undefined> {
+  return sys.readText(MEMINFO_FILE).catch(() => undefined);
+}
+
+/** Layout files named on a command line: they must exist. */
+async function readGivenLayoutFiles(
+  sys: Sys,
+  files: {layoutFile?: string; extraFile?: string},
+): Promise<LayoutFiles> {
+  const read = async (file: string | undefined, what: string) => {
+    if (file === undefined) return undefined;
+    const text = await sys.readText(path.resolve(file));
+    if (text === undefined) {
+      throw new UsageError(`Cannot read ${what} "${file}": no such file`, {
+        hint: 'Pass an existing file, or leave the flag out to use the defaults.',
+      });
+    }
+    return text;
+  };
+  const [layout, extra] = await Promise.all([
+    read(files.layoutFile, 'the layout file'),
+    read(files.extraFile, 'the extra layout file'),
+  ]);
+  return {...(layout === undefined ? {} : {layout}), ...(extra === undefined ? {} : {extra})};
+}
+
+/**
+ * Every cloud-config source as seen from `root` (symlinks followed inside it): the *.yaml/*.yml of
+ * each source directory in lexical order, then a local kairos.config_url. The reads go out together.
+ */
+export async function readConfigSources(sys: Sys, root: string, configUrl?: string): Promise<ConfigSources> {
+  const view = new RootView(sys, root);
+  const readOne = async (file: string, label = file): Promise<ConfigSourceText[]> => {
+    try {
+      const text = await sys.readText(await view.resolve(file));
+      if (text !== undefined) return [{label, file, text}];
+      const why = `${label}: ${file} does not exist in ${root}`;
+      return [
+        {
+          label,
+          file,
+          problem: error(
+            label,
+            `${why}; no config read from it`,
+            'Check the path given by kairos.config_url.',
+          ),
+        },
+      ];
+    } catch (err) {
+      const why = `${label}: cannot read ${file}: ${(err as Error).message}`;
+      return [{label, file, problem: error(label, `${why}; skipping it`, `Make ${file} a readable file.`)}];
+    }
+  };
+  const inDir = async (dir: string) => {
+    const names = (await sys.readdir(await view.resolve(dir)).catch(() => undefined)) ?? [];
+    const yaml = names.filter((n) => /\.ya?ml$/.test(n)).sort();
+    return (await Promise.all(yaml.map((n) => readOne(`${dir}/${n}`)))).flat();
+  };
+  const reads = CONFIG_SOURCE_DIRS.map(inDir);
+  const problems: Problem[] = [];
+  if (configUrl !== undefined) {
+    const url = decideConfigUrl(configUrl);
+    if (url.kind === 'path') reads.push(readOne(url.path, `kairos.config_url=${configUrl}`));
+    else problems.push(url.problem);
+  }
+  return {sources: (await Promise.all(reads)).flat(), problems};
+}
