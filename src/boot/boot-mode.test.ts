@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
-import {encodeUdevName} from '../sys/devices.ts';
 import {
   DISK_DROP_IN,
   decideBootMode,
@@ -109,14 +108,6 @@ describe('renderUdevName', () => {
   ];
   it.each(valid)('$name', ({value, want}) => {
     expect(renderUdevName(value)).toBe(want);
-  });
-
-  it('is src/sys/devices.ts encodeUdevName, which finds the device', () => {
-    fc.assert(
-      fc.property(fc.string({unit: 'grapheme', maxLength: 16}), fc.string({maxLength: 16}), (a, b) => {
-        expect(renderUdevName(a + b)).toBe(encodeUdevName(a + b));
-      }),
-    );
   });
 });
 

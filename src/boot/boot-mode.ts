@@ -79,8 +79,8 @@ export const UDEV_SAFE_PUNCTUATION = '#+-.:=@_';
 
 /**
  * udev's escaping of a name in /dev/disk/by-* (encode_devnode_name, libblkid's
- * blkid_encode_string): ASCII outside the safe set becomes `\xNN`, UTF-8 stays. The same as
- * encodeUdevName in src/sys/devices.ts, which src/boot may not import.
+ * blkid_encode_string): ASCII outside the safe set becomes `\xNN`, UTF-8 stays. The generator
+ * writes these names into sysroot.mount, and src/sys/devices.ts looks devices up by them.
  */
 export function renderUdevName(value: string): string {
   return Array.from(value)

@@ -4,8 +4,8 @@
 import type {BootConfig} from './boot-config.ts';
 import {decideLayout, type Layout, type LayoutFiles} from './layout.ts';
 import {bindDirName, compareMountOrder, overlayName} from './names.ts';
-import {OVERLAY_DIR, SYSROOT} from './plan.ts';
-import type {Problem} from './problem.ts';
+import {OVERLAY_DIR, oemMount, SYSROOT} from './plan.ts';
+import {type Problem, warning} from './problem.ts';
 
 /** The backing of the writable layer at /run/overlay. */
 export type OverlayBacking =
@@ -65,6 +65,7 @@ export interface MountPlan {
 export function planMounts(config: BootConfig, files: LayoutFiles): MountPlan {
   const decided = decideLayout(config, files);
   const layout = decided.value;
+  const oem = oemMount(config);
   const stateTarget = `${SYSROOT}${layout.persistentTarget}`;
   return {
     layout,
@@ -74,13 +75,36 @@ export function planMounts(config: BootConfig, files: LayoutFiles): MountPlan {
         : {kind: 'device', device: layout.overlay.device, target: OVERLAY_DIR},
     volumes: layout.volumes
       .map((v) => ({device: v.device, path: v.mountpoint, target: `${SYSROOT}${v.mountpoint}`}))
+      .filter((v) => !isOemVolume(v, oem))
       .sort((a, b) => compareMountOrder(a.path, b.path)),
     rwOverlays: layout.rwPaths.map(planRwOverlay),
     persistent: layout.persistentPaths.map((p) => planPersistent(p, stateTarget, layout.persistentBind)),
     stateTarget,
-    problems: [...decided.errors, ...decided.warnings],
+    problems: [...decided.errors, ...decided.warnings, ...oemCovered(layout, oem)],
     files: {layout: files.layout !== undefined, extra: files.extra !== undefined},
   };
+}
+
+/**
+ * Kairos' stock layout lists `LABEL=COS_OEM:/oem` in VOLUMES, the partition mount-oem has already
+ * mounted there for the rootfs stage. Mounting it again from mount-volumes would stack a second
+ * mount of it over what the stage wrote and give fstab two lines for /oem: mount-oem owns it.
+ */
+function isOemVolume(v: VolumeMount, oem: {source: string; target: string}): boolean {
+  return v.target === oem.target && v.device === oem.source;
+}
+
+/** A different device mounted on /oem hides the OEM partition the rootfs stage has already used. */
+function oemCovered(layout: Layout, oem: {source: string; target: string}): Problem[] {
+  return layout.volumes
+    .filter((v) => `${SYSROOT}${v.mountpoint}` === oem.target && v.device !== oem.source)
+    .map((v) =>
+      warning(
+        `${v.device}:${v.mountpoint}`,
+        `Volume ${v.device}:${v.mountpoint} is mounted over the OEM partition ${oem.source}, after the rootfs stage has read and written it there`,
+        `Mount ${v.device} elsewhere, or name it as the OEM partition with rd.immucore.oemlabel=.`,
+      ),
+    );
 }
 
 /** `/var/lib` → upper `/run/overlay/var-lib/.overlay/upper` over `/sysroot/var/lib` (SPEC §5). */

@@ -77,7 +77,8 @@ function planLive(config: BootConfig, state: BootState): BootPlan {
   };
 }
 
-function oemMount(config: BootConfig): DeviceMount {
+/** The OEM partition at /sysroot/oem, mounted by mount-oem before the rootfs stage reads it. */
+export function oemMount(config: Pick<BootConfig, 'oemLabel'>): DeviceMount {
   return {source: `LABEL=${config.oemLabel ?? 'COS_OEM'}`, target: `${SYSROOT}/oem`, readOnly: false};
 }
 

@@ -10,7 +10,7 @@ export class PlanCommand extends Command {
   static override examples = [
     '<%= config.bin %> plan',
     '<%= config.bin %> plan --cmdline "root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img" --json',
-    '<%= config.bin %> plan --layout /run/cos/cos-layout.env',
+    '<%= config.bin %> plan --layout ./cos-layout.env',
   ];
   static override flags = {
     cmdline: Flags.string({description: "kernel command line to plan for (default: the running kernel's)"}),

@@ -1,5 +1,5 @@
 // Errors of the step runner: a graph that cannot run, and a step that failed while running.
-import type {Policy} from './types.ts';
+import type {Policy} from './policy.ts';
 
 /** What the CLI prints on a `Try:` line. */
 export interface ErrorInfo {

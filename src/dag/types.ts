@@ -1,9 +1,9 @@
 // The vocabulary of the step runner: a graph of named steps with needs and a failure policy, run
 // as parallel as the graph allows. Nothing here knows about booting.
 import type {StepError} from './errors.ts';
+import type {Policy} from './policy.ts';
 
-/** `fatal` stops the run (no new steps start); `degrade` records the failure and goes on. */
-export type Policy = 'fatal' | 'degrade';
+export type {Policy} from './policy.ts';
 
 /** One step of a run, declared as data. */
 export interface StepDef<C> {

@@ -3,22 +3,11 @@
 // none or one nohang itself would refuse.
 import {type Problem, warning} from '../boot/problem.ts';
 import {NOHANG_KEYS, NOHANG_VERSION, parseNohangConf, rangeOf} from './nohang-keys.ts';
+import type {NohangBase} from './policy.ts';
 import {DESKTOP_DIFFERENCES, DESKTOP_RULES} from './presets.ts';
 import {normalizeSetting} from './values.ts';
 
-export interface NohangBase {
-  /** `/usr/share/nohang/nohang.conf in the image`, or `built-in nohang 0.2.0 defaults`. */
-  source: string;
-  entries: Array<[key: string, value: string]>;
-  /** `@` lines kept from the packaged file (the desktop config protects desktop sessions). */
-  rules: string[];
-}
-
-/** The packaged defaults of nohang in an image, for nohang.service and nohang-desktop.service. */
-export interface NohangBases {
-  nohang: NohangBase;
-  desktop: NohangBase;
-}
+export type {NohangBase, NohangBases} from './policy.ts';
 
 export const PACKAGED_CONF = '/usr/share/nohang/nohang.conf';
 export const PACKAGED_DESKTOP_CONF = '/usr/share/nohang/nohang-desktop.conf';

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {MemorySys} from '../stages/testing.ts';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {builtinBase} from './base.ts';
 import {decideBreach, decideGuardLimits, type GuardLimits, MemoryGuard} from './guard.ts';
 import {parseMeminfo, parsePsiMetric} from './meminfo.ts';
@@ -77,7 +77,7 @@ describe('MemoryGuard', () => {
   }
 
   it('samples /proc/meminfo through Sys every period until stopped', async () => {
-    const sys = new MemorySys().with({'/proc/meminfo': meminfo(400)});
+    const sys = new FakeSys().with({'/proc/meminfo': meminfo(400)});
     const reasons: string[] = [];
     const limits = decideGuardLimits(policy('recovery'), MIB512) as GuardLimits;
     const guard = new MemoryGuard({sys, limits, periodMs: 10, onBreach: (r) => reasons.push(r)});

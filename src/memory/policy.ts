@@ -2,7 +2,6 @@
 // and the rules that become nohang's `@BADNESS_ADJ_RE_*` / `@SOFT_ACTION_RE_*` lines. Every value
 // carries where it came from, for report.json and `immucore memory show`.
 import type {Problem} from '../boot/problem.ts';
-import type {NohangBase} from './base.ts';
 
 export const PRESETS = ['server', 'desktop', 'recovery', 'off'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -108,4 +107,18 @@ export interface EffectivePolicy {
   fellBack: boolean;
   errors: Problem[];
   warnings: Problem[];
+}
+
+export interface NohangBase {
+  /** `/usr/share/nohang/nohang.conf in the image`, or `built-in nohang 0.2.0 defaults`. */
+  source: string;
+  entries: Array<[key: string, value: string]>;
+  /** `@` lines kept from the packaged file (the desktop config protects desktop sessions). */
+  rules: string[];
+}
+
+/** The packaged defaults of nohang in an image, for nohang.service and nohang-desktop.service. */
+export interface NohangBases {
+  nohang: NohangBase;
+  desktop: NohangBase;
 }

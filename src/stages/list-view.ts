@@ -3,7 +3,7 @@
 import {unsupportedHint} from './directives.ts';
 import {type StagePlan, type StageStep, stageParts} from './types.ts';
 
-/** What a step does, in a few words each: `commands (2)`, `environment → /run/cos/cos-layout.env (OVERLAY)`. */
+/** What a step does, in a few words each: `commands (2)`, `environment → <layout file> (OVERLAY)`. */
 export function describeStep(step: StageStep): string[] {
   const out: string[] = [];
   const n = (what: string, list: readonly unknown[]) =>

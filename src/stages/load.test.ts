@@ -1,11 +1,11 @@
 import {describe, expect, it} from 'vitest';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {parseCmdline} from '../boot/cmdline.ts';
 import {decideConfigUrl} from '../boot/config-url.ts';
 import {readConfigSources} from '../inputs/read-inputs.ts';
 import type {Sys} from '../sys/sys.ts';
 import {loadStageSources} from './load.ts';
 import {planStage} from './plan.ts';
-import {MemorySys} from './testing.ts';
 
 /** Read the sources as seen from `root` (src/inputs) and parse them, as a stage does. */
 async function load(sys: Sys, root: string, config: ReturnType<typeof parseCmdline>) {
@@ -16,7 +16,7 @@ const step = (name: string) => `stages:\n  rootfs:\n    - name: ${name}\n`;
 
 describe('loadStageSources', () => {
   it('reads /system/oem, /oem, /usr/local/cloud-config in order, each lexically, then config_url, then the cmdline', async () => {
-    const sys = new MemorySys().with({
+    const sys = new FakeSys().with({
       '/system/oem/10_b.yaml': step('system b'),
       '/system/oem/02_a.yml': step('system a'),
       '/system/oem/README.md': 'not a config',
@@ -49,7 +49,7 @@ describe('loadStageSources', () => {
   });
 
   it('follows symlinks inside the stage root: /oem → /sysroot/oem', async () => {
-    const sys = new MemorySys().with({
+    const sys = new FakeSys().with({
       '/sysroot/oem/a.yaml': step('via link'),
       '/sysroot/system/oem/s.yaml': step('system'),
     });
@@ -61,10 +61,11 @@ describe('loadStageSources', () => {
   });
 
   it('the initramfs stage reads the sources of /sysroot, its symlinks kept inside /sysroot', async () => {
-    const sys = new MemorySys().with({
+    const sys = new FakeSys().with({
       '/sysroot/oem/a.yaml': step('new root'),
       '/oem/a.yaml': step('initramfs'),
     });
+    await sys.mkdirp('/sysroot/usr/local');
     await sys.symlink('/oem', '/sysroot/usr/local/cloud-config');
     const loaded = await load(sys, '/sysroot', parseCmdline(''));
     expect(loaded.sources.map((s) => [s.file, s.stages.get('rootfs')?.[0]?.step.name])).toEqual([
@@ -74,7 +75,7 @@ describe('loadStageSources', () => {
   });
 
   it('a file that cannot be read is an error for that file only', async () => {
-    const sys = new MemorySys().with({'/oem/b.yaml': step('ok')});
+    const sys = new FakeSys().with({'/oem/b.yaml': step('ok')});
     await sys.mkdirp('/oem/a.yaml');
     const loaded = await load(sys, '/', parseCmdline(''));
     expect(loaded.sources[0]?.errors[0]?.message).toMatch(
@@ -84,7 +85,7 @@ describe('loadStageSources', () => {
   });
 
   it('a config_url over the network is a warning; a missing local one an error', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     const remote = await load(sys, '/', parseCmdline('kairos.config_url=https://x/c.yaml'));
     expect(remote.sources).toEqual([]);
     expect(remote.warnings[0]?.message).toMatch(/not supported in the initramfs stages/);
@@ -93,7 +94,7 @@ describe('loadStageSources', () => {
   });
 
   it('errors in the dot notation belong to the cmdline source', async () => {
-    const loaded = await load(new MemorySys(), '/', parseCmdline('stages..x=1'));
+    const loaded = await load(new FakeSys(), '/', parseCmdline('stages..x=1'));
     expect(loaded.sources[0]?.file).toBe('the kernel cmdline');
     expect(loaded.sources[0]?.errors[0]?.message).toMatch(/Dot-notation cloud-config "stages\.\.x=1"/);
   });

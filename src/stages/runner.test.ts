@@ -1,20 +1,21 @@
 import {describe, expect, it} from 'vitest';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
+import {type RunScript, shellCommand, stageContext} from '../../test/fakes/stage-context.ts';
 import {SysError} from '../sys/sys.ts';
 import {CloudConfigStages} from './runner.ts';
-import {MemorySys, type RunScript, shellCommand, stageContext} from './testing.ts';
 
 const ok = {exitCode: 0, stdout: '', stderr: ''};
 
-/** A MemorySys whose shell commands answer by `answer(command)` (default: success). */
-function shellSys(files: Record<string, string>, answer: (cmd: string) => number = () => 0): MemorySys {
+/** A FakeSys whose shell commands answer by `answer(command)` (default: success). */
+function shellSys(files: Record<string, string>, answer: (cmd: string) => number = () => 0): FakeSys {
   const script: RunScript = (argv) => {
     const cmd = shellCommand(argv);
     return cmd === undefined ? ok : {exitCode: answer(cmd), stdout: '', stderr: `failed: ${cmd}`};
   };
-  return new MemorySys(script).with(files);
+  return new FakeSys({run: script}).with(files);
 }
 
-const commandsRun = (sys: MemorySys) => sys.runs.map(shellCommand).filter((c) => c !== undefined);
+const commandsRun = (sys: FakeSys) => sys.runs.map(shellCommand).filter((c) => c !== undefined);
 
 describe('CloudConfigStages.runStage', () => {
   it('gates a step on its if: a false test skips it, and is no failure', async () => {
@@ -43,7 +44,7 @@ describe('CloudConfigStages.runStage', () => {
   });
 
   it('an if that cannot run (no shell, a missing tool) fails the step instead of skipping it', async () => {
-    const sys = new MemorySys(() => ({exitCode: 127, stdout: '', stderr: 'sh: tesst: not found'})).with({
+    const sys = new FakeSys({run: () => ({exitCode: 127, stdout: '', stderr: 'sh: tesst: not found'})}).with({
       '/oem/a.yaml': "stages:\n  rootfs: [{name: typo, if: 'tesst -f /x', commands: [x]}]\n",
     });
     const ctx = stageContext(sys);
@@ -197,9 +198,11 @@ describe('CloudConfigStages.runStage', () => {
 
   it('runs each tool in its own process group, with the time the step has left', async () => {
     const seen: Array<{group?: boolean; timeoutMs?: number}> = [];
-    const sys = new MemorySys((_argv, opts) => {
-      seen.push({group: opts.processGroup, timeoutMs: opts.timeoutMs});
-      return ok;
+    const sys = new FakeSys({
+      run: (_argv, opts) => {
+        seen.push({group: opts.processGroup, timeoutMs: opts.timeoutMs});
+        return ok;
+      },
     }).with({'/oem/a.yaml': 'stages:\n  rootfs: [{timeout: 2, commands: [a, b]}]\n'});
     await new CloudConfigStages().runStage('rootfs', stageContext(sys));
     expect(seen).toHaveLength(2);
@@ -211,10 +214,12 @@ describe('CloudConfigStages.runStage', () => {
   });
 
   it('a step that runs out of time fails with its timeout named, and runs nothing more', async () => {
-    const sys = new MemorySys((argv) => {
-      if (shellCommand(argv) === 'hang')
-        throw new SysError('sh timed out after 1000 ms', {code: 'ETIMEDOUT'});
-      return ok;
+    const sys = new FakeSys({
+      run: (argv) => {
+        if (shellCommand(argv) === 'hang')
+          throw new SysError('sh timed out after 1000 ms', {code: 'ETIMEDOUT'});
+        return ok;
+      },
     }).with({
       '/oem/a.yaml':
         'stages:\n  rootfs:\n    - {name: slow, timeout: 1, commands: [hang, never], environment: {A: b}}\n    - {commands: [next]}\n',
@@ -231,8 +236,8 @@ describe('CloudConfigStages.runStage', () => {
 
   it('exposes the running step and its process group, and can kill it (memory guard)', async () => {
     const runner = new CloudConfigStages();
-    const sys = new MemorySys(
-      (argv, opts) =>
+    const sys = new FakeSys({
+      run: (argv, opts) =>
         new Promise((resolve, reject) => {
           if (shellCommand(argv) !== 'hog') return resolve(ok);
           opts.onSpawn?.(4242);
@@ -247,7 +252,7 @@ describe('CloudConfigStages.runStage', () => {
             expect(runner.killRunningStep('memory pressure')).toBe(true);
           }, 5);
         }),
-    ).with({
+    }).with({
       '/oem/a.yaml': 'stages:\n  rootfs: [{name: hog, commands: [hog]}, {name: after, commands: [after]}]\n',
     });
     const ctx = stageContext(sys);

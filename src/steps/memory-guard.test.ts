@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {stepContext} from '../../test/fakes/step-context.ts';
 import {silentLogger} from '../log/logger.ts';
 import {loadMemoryPolicy} from '../memory/load.ts';
 import type {RunningStep, StageSummary} from '../stages/runner.ts';
-import {MemorySys} from '../stages/testing.ts';
 import {SysError} from '../sys/sys.ts';
 import type {StageRunner, StepContext} from './context.ts';
 import {protectFromOomKiller, runGuarded} from './memory-guard.ts';
@@ -35,7 +35,7 @@ class HogStages implements StageRunner {
   }
 }
 
-function context(sys: MemorySys, stages: StageRunner, cmdline = ACTIVE): StepContext {
+function context(sys: FakeSys, stages: StageRunner, cmdline = ACTIVE): StepContext {
   return stepContext(sys, {cmdline, step: 'rootfs-stage', stages});
 }
 
@@ -47,7 +47,7 @@ async function policyOf(ctx: StepContext) {
 
 describe('runGuarded', () => {
   it('stops the running step at the hard threshold and records the kill', async () => {
-    const sys = new MemorySys().with({'/proc/meminfo': meminfo(10)});
+    const sys = new FakeSys().with({'/proc/meminfo': meminfo(10)});
     const stages = new HogStages();
     const ctx = context(sys, stages, `${ACTIVE} rd.immucore.memory=recovery`);
     const started = Date.now();
@@ -69,7 +69,7 @@ describe('runGuarded', () => {
   });
 
   it('is off with the policy, and says why', async () => {
-    const sys = new MemorySys().with({'/proc/meminfo': meminfo(10)});
+    const sys = new FakeSys().with({'/proc/meminfo': meminfo(10)});
     const ctx = context(sys, new HogStages(), `${ACTIVE} rd.immucore.memory=off`);
     await runGuarded(ctx, policyOf(ctx), async () => {});
     expect(ctx.boot.memory.guard).toEqual([
@@ -78,7 +78,7 @@ describe('runGuarded', () => {
   });
 
   it('is off without MemAvailable, and says why', async () => {
-    const ctx = context(new MemorySys(), new HogStages());
+    const ctx = context(new FakeSys(), new HogStages());
     await runGuarded(ctx, policyOf(ctx), async () => {});
     expect(ctx.boot.memory.guard?.[0]?.off).toBe('no MemTotal and MemAvailable in /proc/meminfo');
   });
@@ -86,20 +86,20 @@ describe('runGuarded', () => {
 
 describe('protectFromOomKiller', () => {
   it("sets immucore's own oom_score_adj to -1000 under the root's /proc", async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await sys.mkdirp('/proc/self');
     await protectFromOomKiller(sys, silentLogger());
     expect(sys.files.get('/proc/self/oom_score_adj')?.text).toBe('-1000\n');
   });
 
   it('leaves a root without /proc alone', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await protectFromOomKiller(sys, silentLogger());
     expect(sys.files.size).toBe(0);
   });
 
   it('warns and goes on when the kernel refuses', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await sys.mkdirp('/proc/self');
     sys.writeText = async () => {
       throw new SysError('write /proc/self/oom_score_adj: EACCES', {code: 'EACCES'});

@@ -1,8 +1,8 @@
 // The memory-policy step on an in-memory machine: what it writes, enables and disables in
 // /sysroot, and what it records for the report.
 import {describe, expect, it} from 'vitest';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {stepContext} from '../../test/fakes/step-context.ts';
-import {MemorySys} from '../stages/testing.ts';
 import {writeMemoryPolicy} from './memory-policy.ts';
 
 const ACTIVE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
@@ -12,11 +12,8 @@ const UNIT =
 const WANTS = '/sysroot/etc/systemd/system/multi-user.target.wants';
 
 /** An image with nohang's units; Kairos used to enable the desktop one too. */
-async function machine(
-  files: Record<string, string> = {},
-  opts: {nohang?: boolean} = {},
-): Promise<MemorySys> {
-  const sys = new MemorySys().with({
+async function machine(files: Record<string, string> = {}, opts: {nohang?: boolean} = {}): Promise<FakeSys> {
+  const sys = new FakeSys().with({
     '/proc/meminfo': 'MemTotal: 524288 kB\nMemAvailable: 400000 kB\n',
     '/sysroot/etc/os-release': '',
     ...(opts.nohang === false
@@ -34,7 +31,7 @@ async function machine(
   return sys;
 }
 
-async function run(sys: MemorySys, cmdline = ACTIVE) {
+async function run(sys: FakeSys, cmdline = ACTIVE) {
   const ctx = stepContext(sys, {cmdline, step: 'memory-policy', layout: 'OVERLAY=tmpfs:25%\n'});
   ctx.boot.mounts.push({
     step: 'mount-overlay-base',

@@ -1,6 +1,7 @@
 // The cloud-config stages and the layout they write. The rootfs stage may write the layout files,
 // so the layout's mounts are planned only after it, once, by load-layout (phase two).
-import {EXTRA_LAYOUT_FILE, LAYOUT_FILE} from '../boot/layout.ts';
+import {BootError} from '../boot/errors.ts';
+import {EXTRA_LAYOUT_FILE, LAYOUT_FILE, type LayoutFiles} from '../boot/layout.ts';
 import {planMounts} from '../boot/mount-plan.ts';
 import {SYSROOT} from '../boot/plan.ts';
 import {readConfigSources, readLayoutFiles} from '../inputs/read-inputs.ts';
@@ -46,7 +47,15 @@ async function decidePolicy(
 
 /** Phase two: read the layout files once and plan every mount of the layout. */
 export async function loadLayout(ctx: StepContext): Promise<void> {
-  const files = await readLayoutFiles(ctx.sys);
+  // A layout file that cannot be read (not a file, no permission) costs the layout, not the mounts:
+  // the defaults are planned, and the step fails afterwards so the boot is degraded and says why.
+  let files: LayoutFiles = {};
+  let unreadable: unknown;
+  try {
+    files = await readLayoutFiles(ctx.sys);
+  } catch (err) {
+    unreadable = err;
+  }
   const plan = planMounts(ctx.plan.config, files);
   ctx.boot.setMountPlan(plan);
   for (const p of plan.problems)
@@ -58,4 +67,10 @@ export async function loadLayout(ctx: StepContext): Promise<void> {
     `${from}${files.extra === undefined ? '' : ` and ${EXTRA_LAYOUT_FILE}`}: ` +
       `${layout.rwPaths.length} RW paths, ${layout.persistentPaths.length} persistent paths (${layout.persistentBind ? 'bind' : 'overlay'}), ${layout.volumes.length} volumes, overlay ${layout.overlay.kind === 'tmpfs' ? `tmpfs:${layout.overlay.size}` : layout.overlay.device}`,
   );
+  if (unreadable !== undefined)
+    throw new BootError(`Cannot read the layout files; the default layout applies`, {
+      cause: unreadable,
+      input: LAYOUT_FILE,
+      hint: `Make ${LAYOUT_FILE} and ${EXTRA_LAYOUT_FILE} readable files (the rootfs stage writes them), or remove them.`,
+    });
 }

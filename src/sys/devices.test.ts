@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
+import {renderUdevName} from '../boot/boot-mode.ts';
 import {parseUevent} from './block-scan.ts';
-import {encodeUdevName, filterFromNames, findDevice, parseDeviceSpec} from './devices.ts';
+import {filterFromNames, findDevice, parseDeviceSpec} from './devices.ts';
 import {SysError} from './sys.ts';
 
 describe('parseDeviceSpec', () => {
@@ -30,14 +31,14 @@ describe('findDevice', () => {
   });
 });
 
-describe('encodeUdevName', () => {
+describe('renderUdevName (by-label link names)', () => {
   const cases = [
     {raw: 'COS_STATE', want: 'COS_STATE'},
     {raw: 'my disk', want: 'my\\x20disk'},
     {raw: 'a/b', want: 'a\\x2fb'},
     {raw: 'Données', want: 'Données'},
   ];
-  it.each(cases)('$raw', ({raw, want}) => expect(encodeUdevName(raw)).toBe(want));
+  it.each(cases)('$raw', ({raw, want}) => expect(renderUdevName(raw)).toBe(want));
 });
 
 describe('filterFromNames', () => {

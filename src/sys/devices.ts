@@ -3,6 +3,7 @@
 // cache and can return a regular file that `mount` then silently loop-mounts.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import {renderUdevName} from '../boot/boot-mode.ts';
 import {
   type BlockDevice,
   type DeviceFilter,
@@ -87,7 +88,7 @@ export async function findDevice(spec: string, filter?: DeviceFilter): Promise<s
   }
   if (hits[0]) return hits[0].path;
   // udev names filesystems we do not read ourselves (btrfs...); in the initramfs it is there.
-  return findByPath(path.join(UDEV_DIRS[key], encodeUdevName(parsed.value)), filter);
+  return findByPath(path.join(UDEV_DIRS[key], renderUdevName(parsed.value)), filter);
 }
 
 async function matches(dev: BlockDevice, key: DeviceKey, value: string): Promise<boolean> {
@@ -113,15 +114,4 @@ async function findByPath(p: string, filter?: DeviceFilter): Promise<string | un
   } catch {
     return undefined;
   }
-}
-
-/** udev's escaping of a name in /dev/disk/by-label: unusual ASCII becomes `\xNN`, UTF-8 stays. */
-export function encodeUdevName(value: string): string {
-  return Array.from(value)
-    .map((c) => {
-      const code = c.codePointAt(0) ?? 0;
-      if (code > 0x7f || /[A-Za-z0-9#+\-.:=@_]/.test(c)) return c;
-      return `\\x${code.toString(16).padStart(2, '0')}`;
-    })
-    .join('');
 }

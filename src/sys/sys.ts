@@ -1,7 +1,7 @@
 // The seam between immucore and the machine: every mount, loop device, probe, fsck, file and
 // process goes through `Sys`. `LinuxSys` (linux.ts) is the real one; step tests use a recording fake.
 //
-// Paths: every path immucore creates or reads (`/run/cos`, `/sysroot/etc`, `/proc/cmdline`, image
+// Paths: every path immucore creates or reads (`/run/cos`, `/sysroot/etc`, the kernel cmdline, image
 // files, bind sources, overlay dirs) is resolved against the Sys root (`/` in the initramfs, a temp
 // dir in tests). Devices are always the real ones: a `/dev/...` path given where a device is
 // expected (a mount source, `probe`, `fsck`, `detachLoop`), and every device Sys returns.

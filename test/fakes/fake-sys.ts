@@ -1,7 +1,11 @@
-// A recording fake of the sys seam for unit tests of step logic: an in-memory file tree, devices
-// found by label, and every call recorded in order. Integration tests use LinuxSys instead.
+// The one fake of the sys seam, for unit tests of steps and stages: an in-memory tree of files,
+// directories and symlinks, block devices found by label, loop devices, scripted tools, and every
+// call with an effect recorded in order. It refuses what the kernel refuses (a write into a missing
+// directory, a mount on a missing target or from a missing layer, reading a directory), so a step
+// that forgets to make a directory fails here too. Integration tests use LinuxSys instead.
 import path from 'node:path';
 import type {MountSpec} from '../../src/boot/mount-spec.ts';
+import {resolveUnder} from '../../src/sys/paths.ts';
 import {
   type BlockInfo,
   type CopyUpResult,
@@ -20,113 +24,323 @@ export interface FakeDevice {
   info: BlockInfo;
 }
 
+/** Answers a tool run: `undefined` is success with no output; a non-zero exit throws unless `okExitCodes`. */
+export type RunScript = (
+  argv: readonly string[],
+  opts: RunOptions,
+) => RunResult | Promise<RunResult> | undefined;
+
+export interface FakeSysOptions {
+  /** Block devices, found by `LABEL=`/`UUID=` or their `/dev` path. */
+  devices?: FakeDevice[];
+  /** Files (and so their parent directories): `{'/proc/cmdline': 'root=...'}`. */
+  files?: Record<string, string>;
+  /** How tools answer; default: exit 0. */
+  run?: RunScript;
+  /** What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE. */
+  loopInfo?: BlockInfo;
+}
+
+const parentOf = (p: string) => path.posix.dirname(p);
+
 export class FakeSys implements Sys {
   readonly root = '/';
+  /**
+   * Every call with an effect, in order: `write <path>`, `symlink <path> -> <target>`,
+   * `copyUp <from> <to>`, `mount <fstype> <source> <target>`, `unmount <target>`,
+   * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`, `fsck <device> <mode>`,
+   * `run <argv>`. Not `mkdirp` (check `dirs`), nor reads.
+   */
   readonly calls: string[] = [];
   readonly files = new Map<string, {text: string; mode?: number}>();
   readonly dirs = new Set<string>(['/']);
   readonly links = new Map<string, string>();
+  /** Every tool run, as its argv. */
+  readonly runs: string[][] = [];
+  /** Every mount made (an `already` one is not), in order; unmounting does not remove it. */
   readonly mounts: MountSpec[] = [];
+  /** Every target unmounted, in order. */
+  readonly unmounts: string[] = [];
+  /** Every fsck asked for, with its options. */
+  readonly fscks: Array<{device: string} & FsckOptions> = [];
+  readonly devices: FakeDevice[];
+  private readonly script: RunScript;
+  private readonly loopInfo: BlockInfo;
+  private readonly loops = new Map<string, string>();
+  private readonly active: MountSpec[] = [];
+  private readonly faults: Array<{op: string | RegExp; code: string}> = [];
   private nextLoop = 7;
 
-  constructor(
-    private readonly devices: FakeDevice[] = [],
-    files: Record<string, string> = {},
-  ) {
-    for (const [p, text] of Object.entries(files)) this.addFile(p, text);
+  constructor(opts: FakeSysOptions = {}) {
+    this.devices = [...(opts.devices ?? [])];
+    this.script = opts.run ?? (() => undefined);
+    this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
+    this.with(opts.files ?? {});
   }
 
-  addFile(p: string, text: string): void {
-    this.files.set(p, {text});
-    this.addDir(path.posix.dirname(p));
+  /** Add files (and their parent directories): `{'/oem/a.yaml': 'text'}`. */
+  with(files: Record<string, string>): this {
+    for (const [p, text] of Object.entries(files)) {
+      const at = resolveUnder('/', p);
+      this.addDirs(parentOf(at));
+      this.files.set(at, {text});
+    }
+    return this;
   }
 
-  addDir(p: string): void {
-    for (let d = p; d !== '/'; d = path.posix.dirname(d)) this.dirs.add(d);
+  /**
+   * Make every later operation that matches `op` throw a SysError with `code`. Operations read as the
+   * calls do (`mount overlay overlay /sysroot/var`), plus `mkdirp <path>` and `read <path>`; a string
+   * must match whole. A recorded call is recorded before it fails.
+   */
+  fail(op: string | RegExp, code = 'EIO'): this {
+    this.faults.push({op, code});
+    return this;
   }
 
   resolvePath(p: string): string {
-    return p;
+    return resolveUnder('/', p);
   }
 
+  // Files.
+
   async readText(p: string) {
-    return this.files.get(p)?.text;
+    const at = this.resolvePath(p);
+    this.check(`read ${at}`);
+    if (this.dirs.has(at)) throw new SysError(`Cannot read ${at}: EISDIR`, {code: 'EISDIR'});
+    return this.files.get(at)?.text;
   }
+
   async writeText(p: string, text: string, opts: {mode?: number} = {}) {
-    if (!this.dirs.has(path.posix.dirname(p)))
-      throw new SysError(`write ${p}: no such directory`, {code: 'ENOENT'});
-    this.calls.push(`write ${p}`);
-    this.files.set(p, {text, ...(opts.mode === undefined ? {} : {mode: opts.mode})});
+    const at = this.resolvePath(p);
+    this.record(`write ${at}`);
+    if (!this.dirs.has(parentOf(at))) throw new SysError(`Cannot write ${at}: ENOENT`, {code: 'ENOENT'});
+    if (this.dirs.has(at)) throw new SysError(`Cannot write ${at}: EISDIR`, {code: 'EISDIR'});
+    const mode = opts.mode ?? this.files.get(at)?.mode;
+    this.files.set(at, {text, ...(mode === undefined ? {} : {mode})});
   }
+
   async mkdirp(...paths: string[]) {
-    for (const p of paths) this.addDir(p);
+    for (const p of paths) {
+      const at = this.resolvePath(p);
+      this.check(`mkdirp ${at}`);
+      for (let d = at; d !== '/'; d = parentOf(d)) {
+        if (this.files.has(d) || this.links.has(d))
+          throw new SysError(`Cannot create directory ${at}: ${d} is not a directory`, {code: 'ENOTDIR'});
+      }
+      this.addDirs(at);
+    }
   }
+
   async exists(p: string) {
-    return this.dirs.has(p) || this.files.has(p) || this.links.has(p);
+    const at = this.resolvePath(p);
+    return this.dirs.has(at) || this.files.has(at) || this.links.has(at);
   }
+
   async readdir(p: string) {
-    if (!this.dirs.has(p)) return undefined;
-    const kids = [...this.dirs, ...this.files.keys(), ...this.links.keys()].filter(
-      (x) => x !== p && path.posix.dirname(x) === p,
-    );
-    return [...new Set(kids.map((x) => path.posix.basename(x)))].sort();
+    const at = this.resolvePath(p);
+    this.check(`readdir ${at}`);
+    if (!this.dirs.has(at)) return undefined;
+    const names = [...this.dirs, ...this.files.keys(), ...this.links.keys()]
+      .filter((x) => x !== at && parentOf(x) === at)
+      .map((x) => path.posix.basename(x));
+    return [...new Set(names)].sort();
   }
+
+  /** Like LinuxSys: `already` when the same link is there; anything else in the way is EEXIST. */
   async symlink(target: string, p: string) {
-    if (this.links.has(p)) return 'already' as const;
-    this.calls.push(`symlink ${p} -> ${target}`);
-    this.links.set(p, target);
+    const at = this.resolvePath(p);
+    this.record(`symlink ${at} -> ${target}`);
+    if (this.links.get(at) === target) return 'already' as const;
+    if (!this.dirs.has(parentOf(at)))
+      throw new SysError(`Cannot link to ${target} at ${at}: ENOENT`, {code: 'ENOENT'});
+    if (await this.exists(at))
+      throw new SysError(`Cannot link to ${target} at ${at}: EEXIST`, {code: 'EEXIST'});
+    this.links.set(at, target);
     return 'created' as const;
   }
+
   async readlink(p: string) {
-    return this.links.get(p);
+    return this.links.get(this.resolvePath(p));
   }
+
+  /** Like LinuxSys: a missing `to` gets the whole tree (1); else each top-most missing entry counts. */
   async copyUp(from: string, to: string): Promise<CopyUpResult> {
-    this.calls.push(`copyUp ${from} ${to}`);
-    return {copied: 0};
+    const [src, dst] = [this.resolvePath(from), this.resolvePath(to)];
+    this.record(`copyUp ${src} ${dst}`);
+    if (!this.dirs.has(src))
+      throw new SysError(`Cannot copy up ${src}: not a directory`, {
+        code: this.has(src) ? 'ENOTDIR' : 'ENOENT',
+      });
+    if (this.has(dst) && !this.dirs.has(dst))
+      throw new SysError(`Cannot copy up into ${dst}: it exists and is not a directory`, {code: 'ENOTDIR'});
+    const whole = !this.dirs.has(dst);
+    const tops: string[] = [];
+    const skipped: string[] = [];
+    const entries = [...this.dirs, ...this.files.keys(), ...this.links.keys()]
+      .filter((x) => x.startsWith(`${src}/`))
+      .sort();
+    for (const entry of entries) {
+      const below = (list: string[]) => list.some((s) => entry.startsWith(`${s}/`));
+      if (below(skipped)) continue;
+      const there = `${dst}${entry.slice(src.length)}`;
+      if (!below(tops)) {
+        if (this.has(there)) {
+          // A directory on both sides is walked; anything else already there is left alone.
+          if (!(this.dirs.has(entry) && this.dirs.has(there))) skipped.push(entry);
+          continue;
+        }
+        tops.push(entry);
+      }
+      this.addDirs(this.dirs.has(entry) ? there : parentOf(there));
+      const file = this.files.get(entry);
+      const link = this.links.get(entry);
+      if (file) this.files.set(there, {...file});
+      else if (link !== undefined) this.links.set(there, link);
+    }
+    this.addDirs(dst);
+    return {copied: whole ? 1 : tops.length};
   }
+
+  // Mounts.
+
+  /** Refuses a missing target, bind source or overlay layer, and an unknown `/dev` source. */
   async mount(spec: MountSpec) {
-    this.calls.push(`mount ${spec.fstype} ${spec.source} ${spec.target}`);
+    const target = this.resolvePath(spec.target);
+    this.record(`mount ${spec.fstype} ${spec.source} ${target}`);
+    const missing = (p: string) =>
+      !this.dirs.has(this.resolvePath(p)) && !this.files.has(this.resolvePath(p));
+    const fail = (why: string) =>
+      new SysError(`Cannot mount ${spec.source} on ${target}: ${why}`, {code: 'ENOENT'});
+    if (missing(target)) throw fail('no such mountpoint');
+    if (spec.source.startsWith('/dev/') && !this.devices.some((d) => d.device === spec.source))
+      throw fail('no such device');
+    if (spec.options.includes('bind') && missing(spec.source)) throw fail('no such bind source');
+    for (const o of spec.options) {
+      const m = /^(lowerdir|upperdir|workdir)=(.*)$/.exec(o);
+      for (const dir of m?.[2]?.split(':') ?? [])
+        if (!this.dirs.has(this.resolvePath(dir))) throw fail(`no ${m?.[1]} ${dir}`);
+    }
+    const top = this.active.findLast((m) => this.resolvePath(m.target) === target);
+    if (top && top.source === spec.source && top.fstype === spec.fstype && sameUpper(top, spec))
+      return 'already' as const;
     this.mounts.push(spec);
-    this.addDir(spec.target);
+    this.active.push(spec);
     return 'mounted' as const;
   }
+
   async unmount(target: string) {
-    this.calls.push(`unmount ${target}`);
+    const at = this.resolvePath(target);
+    this.record(`unmount ${at}`);
+    this.unmounts.push(at);
+    const i = this.active.findLastIndex((m) => this.resolvePath(m.target) === at);
+    if (i < 0) return 'not-mounted' as const;
+    this.active.splice(i, 1);
     return 'unmounted' as const;
   }
+
+  /** The mounts still in place, in mount order. */
   async listMounts(): Promise<MountEntry[]> {
-    return [];
+    return this.active.map((m, i) => ({
+      id: 100 + i,
+      parentId: 1,
+      majorMinor: '0:0',
+      root: m.options.includes('bind') ? m.source : '/',
+      target: this.resolvePath(m.target),
+      options: m.options.filter((o) => o === 'ro' || o === 'rw'),
+      fstype: m.fstype,
+      source: m.source,
+      superOptions: m.options.filter((o) => o.includes('=')),
+    }));
   }
+
+  // Loop and block devices.
+
   async attachLoop(image: string, opts: {readOnly: boolean}) {
-    if (!this.files.has(image)) throw new SysError(`losetup ${image}: no such file`, {code: 'ENOENT'});
+    const at = this.resolvePath(image);
+    this.record(`attachLoop ${at}${opts.readOnly ? ' ro' : ' rw'}`);
+    if (!this.files.has(at)) throw new SysError(`Cannot attach ${at}: no such file`, {code: 'ENOENT'});
+    const key = `${at} ${opts.readOnly}`;
+    const attached = this.loops.get(key);
+    if (attached) return attached;
     const device = `/dev/loop${this.nextLoop++}`;
-    this.calls.push(`attachLoop ${image}${opts.readOnly ? ' ro' : ' rw'}`);
-    this.devices.push({device, info: {fstype: 'ext4', label: 'COS_ACTIVE'}});
+    this.loops.set(key, device);
+    this.devices.push({device, info: {...this.loopInfo}});
     return device;
   }
+
   async detachLoop(device: string) {
-    this.calls.push(`detachLoop ${device}`);
+    this.record(`detachLoop ${device}`);
+    for (const [key, d] of this.loops) if (d === device) this.loops.delete(key);
   }
+
   async findDevice(spec: string) {
-    const [kind, value] = spec.split('=');
-    return this.devices.find((d) => (kind === 'LABEL' ? d.info.label : d.info.uuid) === value)?.device;
+    if (spec.startsWith('/dev/')) return this.devices.find((d) => d.device === spec)?.device;
+    const at = spec.indexOf('=');
+    const [kind, value] = [spec.slice(0, at), spec.slice(at + 1)];
+    const found = this.devices.filter((d) =>
+      kind === 'LABEL' || kind === 'CDLABEL'
+        ? d.info.label === value
+        : kind === 'UUID' && d.info.uuid === value,
+    );
+    if (found.length > 1) throw new SysError(`${spec} names ${found.length} devices`, {code: 'EDUPLICATE'});
+    return found[0]?.device;
   }
+
+  /** Answers at once: the device is there, or the wait times out (there are no events to wait on). */
   async waitForDevice(spec: string, opts: WaitOptions) {
-    this.calls.push(`waitForDevice ${spec}`);
+    this.record(`waitForDevice ${spec}`);
+    if (opts.signal?.aborted) throw new SysError(`Waiting for ${spec} was cancelled`, {code: 'ABORT_ERR'});
     const device = await this.findDevice(spec);
     if (!device)
       throw new SysError(`Device ${spec} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
     return device;
   }
+
   async probe(device: string) {
+    this.check(`probe ${device}`);
     return this.devices.find((d) => d.device === device)?.info;
   }
+
   async fsck(device: string, opts: FsckOptions): Promise<FsckResult> {
-    this.calls.push(`fsck ${device} ${opts.mode}`);
+    this.record(`fsck ${device} ${opts.mode}`);
+    this.fscks.push({device, ...opts});
     return {outcome: 'clean', exitCode: 0, output: ''};
   }
-  async run(argv: readonly string[], _opts?: RunOptions): Promise<RunResult> {
-    this.calls.push(`run ${argv.join(' ')}`);
-    return {exitCode: 0, stdout: '', stderr: ''};
+
+  async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    this.record(`run ${argv.join(' ')}`);
+    this.runs.push([...argv]);
+    const r = (await this.script(argv, opts)) ?? {exitCode: 0, stdout: '', stderr: ''};
+    if (r.exitCode === 0 || opts.okExitCodes?.includes(r.exitCode)) return r;
+    throw new SysError(`${argv.join(' ')} exited ${r.exitCode}: ${r.stderr}`, {
+      code: 'EEXIT',
+      argv,
+      exitCode: r.exitCode,
+      stderr: r.stderr,
+    });
   }
+
+  private has(p: string): boolean {
+    return this.dirs.has(p) || this.files.has(p) || this.links.has(p);
+  }
+
+  private addDirs(p: string) {
+    for (let d = p; d !== '/' && d !== '.'; d = parentOf(d)) this.dirs.add(d);
+  }
+
+  private record(op: string) {
+    this.calls.push(op);
+    this.check(op);
+  }
+
+  private check(op: string) {
+    const fault = this.faults.find((f) => (typeof f.op === 'string' ? f.op === op : f.op.test(op)));
+    if (fault) throw new SysError(`${op}: ${fault.code} (injected)`, {code: fault.code});
+  }
+}
+
+function sameUpper(a: MountSpec, b: MountSpec): boolean {
+  const upper = (m: MountSpec) => m.options.find((o) => o.startsWith('upperdir='));
+  return upper(a) === upper(b);
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import {execa} from 'execa';
 import {beforeEach, describe, expect, it} from 'vitest';
 import {CloudConfigStages} from '../../src/stages/runner.ts';
-import {stageContext} from '../../src/stages/testing.ts';
+import {stageContext} from '../fakes/stage-context.ts';
 import {mountsUnder} from '../helpers/boot-disk.ts';
 import {membersOf} from '../helpers/process-group.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest';
 import {parseCmdline} from '../../src/boot/cmdline.ts';
 import {decideLayout} from '../../src/boot/layout.ts';
 import {CloudConfigStages} from '../../src/stages/runner.ts';
-import {stageContext} from '../../src/stages/testing.ts';
+import {stageContext} from '../fakes/stage-context.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 import {installBusybox} from './busybox.ts';
 

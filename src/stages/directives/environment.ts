@@ -1,5 +1,5 @@
 // `environment` merged into `environment_file` (default /etc/environment, as in yip), in the
-// stage's view: the rootfs stage's /run/cos/cos-layout.env is the initramfs's.
+// stage's view: the rootfs stage's layout file is the initramfs's.
 import {mergeDotenv} from '../dotenv-merge.ts';
 import type {StepEnv} from '../step-env.ts';
 

@@ -1,6 +1,7 @@
 import {gzipSync} from 'node:zlib';
 import {describe, expect, it} from 'vitest';
-import {MemorySys, stepEnv} from '../testing.ts';
+import {FakeSys} from '../../../test/fakes/fake-sys.ts';
+import {stepEnv} from '../../../test/fakes/stage-context.ts';
 import {decodeContent, writeDirectories, writeFiles} from './files.ts';
 
 describe('decodeContent', () => {
@@ -23,7 +24,7 @@ describe('decodeContent', () => {
 
 describe('writeFiles and writeDirectories', () => {
   it('write in the view, through its symlinks, with mode and owner', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await sys.mkdirp('/sysroot/etc', '/sysroot/run');
     await sys.symlink('/run/x', '/sysroot/etc/x');
     const env = stepEnv(sys, '/sysroot');
@@ -38,7 +39,7 @@ describe('writeFiles and writeDirectories', () => {
     ]);
   });
   it('a bad item fails after the others were written', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await expect(
       writeFiles(stepEnv(sys), [
         {path: '/a', content: '!!', encoding: 'gzip+base64', mode: 0o644, owner: 0, group: 0},
@@ -48,7 +49,7 @@ describe('writeFiles and writeDirectories', () => {
     expect(sys.files.get('/b')?.text).toBe('ok');
   });
   it('directories get their mode', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await writeDirectories(stepEnv(sys), [{path: '/var/lib/x', mode: 0o700, owner: 0, group: 0}]);
     expect(sys.dirs.has('/var/lib/x')).toBe(true);
     expect(sys.runs).toEqual([['chmod', '0700', '/var/lib/x']]);

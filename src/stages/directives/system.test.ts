@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {MemorySys, stepEnv} from '../testing.ts';
+import {FakeSys} from '../../../test/fakes/fake-sys.ts';
+import {stepEnv} from '../../../test/fakes/stage-context.ts';
 import {loadModules, renderHosts, sysctlPath, writeHostname, writeSysctl} from './system.ts';
 import {runSystemctl} from './systemctl.ts';
 
@@ -23,14 +24,14 @@ describe('sysctlPath', () => {
 
 describe('writeHostname', () => {
   it('in a chroot writes /etc/hostname and /etc/hosts of the view, and does not rename the machine', async () => {
-    const sys = new MemorySys().with({'/sysroot/etc/hosts': '127.0.0.1 localhost\n'});
+    const sys = new FakeSys().with({'/sysroot/etc/hosts': '127.0.0.1 localhost\n'});
     await writeHostname(stepEnv(sys, '/sysroot'), 'node-1');
     expect(sys.files.get('/sysroot/etc/hostname')?.text).toBe('node-1\n');
     expect(sys.files.get('/sysroot/etc/hosts')?.text).toBe('127.0.0.1 localhost node-1\n');
     expect(sys.runs).toEqual([]);
   });
   it('on the live root also sets the running host name', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await writeHostname(stepEnv(sys, '/'), 'node-1');
     expect(sys.runs).toEqual([['hostname', 'node-1']]);
   });
@@ -38,7 +39,7 @@ describe('writeHostname', () => {
 
 describe('writeSysctl and loadModules', () => {
   it('writes every key and reports the ones that failed', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await sys.mkdirp('/proc/sys/vm');
     await expect(
       writeSysctl(stepEnv(sys), [
@@ -49,7 +50,7 @@ describe('writeSysctl and loadModules', () => {
     expect(sys.files.get('/proc/sys/vm/swappiness')?.text).toBe('10\n');
   });
   it('modprobes each module in the view', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await loadModules(stepEnv(sys, '/sysroot'), ['overlay', 'br_netfilter']);
     expect(sys.runs).toEqual([
       ['chroot', '/sysroot', 'modprobe', '--', 'overlay'],
@@ -60,7 +61,7 @@ describe('writeSysctl and loadModules', () => {
 
 describe('runSystemctl', () => {
   it('enables, disables and masks offline in the view; start in a chroot is a warning', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     const env = stepEnv(sys, '/sysroot');
     await runSystemctl(env, {
       enable: ['a.service', 'b.service'],
@@ -77,7 +78,7 @@ describe('runSystemctl', () => {
     ]);
   });
   it('starts units on the live root', async () => {
-    const sys = new MemorySys();
+    const sys = new FakeSys();
     await runSystemctl(stepEnv(sys, '/'), {enable: [], disable: [], mask: [], start: ['d.service']});
     expect(sys.runs).toEqual([['systemctl', 'start', '--', 'd.service']]);
   });

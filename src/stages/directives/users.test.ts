@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {MemorySys, stepEnv} from '../testing.ts';
+import {FakeSys} from '../../../test/fakes/fake-sys.ts';
+import {stepEnv} from '../../../test/fakes/stage-context.ts';
 import type {UserSpec} from '../types.ts';
 import {emptyStep} from '../validate-step.ts';
 import {
@@ -98,10 +99,12 @@ describe('mergeAuthorizedKeys', () => {
 
 describe('writeUsers', () => {
   it('creates a missing user with the view own tools, sets the hash, writes the keys', async () => {
-    const sys = new MemorySys((argv) => {
-      if (argv.includes('useradd'))
-        sys.files.set('/sysroot/etc/passwd', {text: 'kairos:x:1000:1000::/home/kairos:/bin/sh\n'});
-      return undefined;
+    const sys = new FakeSys({
+      run: (argv) => {
+        if (argv.includes('useradd'))
+          sys.files.set('/sysroot/etc/passwd', {text: 'kairos:x:1000:1000::/home/kairos:/bin/sh\n'});
+        return undefined;
+      },
     }).with({'/sysroot/etc/passwd': 'root:x:0:0::/root:/bin/sh\n'});
     const env = stepEnv(sys, '/sysroot');
     await writeUsers(env, [
@@ -121,13 +124,13 @@ describe('writeUsers', () => {
   });
 
   it('updates an existing user instead of creating it', async () => {
-    const sys = new MemorySys().with({'/etc/passwd': 'kairos:x:1000:1000::/home/kairos:/bin/sh\n'});
+    const sys = new FakeSys().with({'/etc/passwd': 'kairos:x:1000:1000::/home/kairos:/bin/sh\n'});
     await writeUsers(stepEnv(sys), [user({groups: ['admin']})]);
     expect(sys.runs).toEqual([['usermod', '-a', '-G', 'admin', '--', 'kairos']]);
   });
 
   it('authorized_keys for a user that does not exist fails, naming the user', async () => {
-    const sys = new MemorySys().with({'/etc/passwd': ''});
+    const sys = new FakeSys().with({'/etc/passwd': ''});
     await expect(writeAuthorizedKeys(stepEnv(sys), [['nobody', ['k']]])).rejects.toThrow(
       /authorized keys for nobody: no such user/,
     );

@@ -1,24 +1,21 @@
-// The whole disk boot against the recording fake: which calls, in which order. Logic only; the
-// integration tests in test/boot prove the same boot with real mounts.
+// One boot end to end against the fake: which calls, in which order, the exit code, the failure
+// screen and log. Logic only; the integration tests in test/boot prove the same boot with real mounts.
 import {describe, expect, it} from 'vitest';
-import {parseCmdline} from '../../src/boot/cmdline.ts';
-import {planBoot} from '../../src/boot/plan.ts';
-import {STEP_IMPLS} from '../../src/steps/boot-steps.ts';
-import {runBoot} from '../../src/steps/run-boot.ts';
-import {FakeSys} from '../fakes/fake-sys.ts';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
+import {ACTIVE_CMDLINE as ACTIVE} from '../../test/fakes/step-context.ts';
+import {runBoot} from './run-boot.ts';
 
-const ACTIVE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
 const LAYOUT =
   'RW_PATHS="/var /etc"\nPERSISTENT_STATE_PATHS="/etc/ssh /home"\nVOLUMES="LABEL=COS_PERSISTENT:/usr/local"\nOVERLAY=tmpfs:25%\n';
 
 function machine(cmdline: string, extra: Record<string, string> = {}) {
-  return new FakeSys(
-    [
+  return new FakeSys({
+    devices: [
       {device: '/dev/vda2', info: {fstype: 'ext4', label: 'COS_OEM'}},
       {device: '/dev/vda4', info: {fstype: 'ext4', label: 'COS_STATE'}},
       {device: '/dev/vda5', info: {fstype: 'ext4', label: 'COS_PERSISTENT'}},
     ],
-    {
+    files: {
       '/proc/cmdline': cmdline,
       '/run/initramfs/cos-state/cOS/active.img': 'image',
       '/run/cos/cos-layout.env': LAYOUT,
@@ -29,12 +26,12 @@ function machine(cmdline: string, extra: Record<string, string> = {}) {
       '/sysroot/usr/local/.keep': '',
       ...extra,
     },
-  );
+  });
 }
 
 const quiet = {console: () => {}, logFile: false} as const;
 
-describe('runBoot with the recording fake', () => {
+describe('runBoot', () => {
   it('makes the calls of a disk boot in dependency order', async () => {
     const sys = machine(ACTIVE);
     const {exitCode, report} = await runBoot({sys, ...quiet});
@@ -78,7 +75,7 @@ describe('runBoot with the recording fake', () => {
   });
 
   it('mounts nothing on /sysroot when the images partition never appears', async () => {
-    const sys = new FakeSys([], {'/proc/cmdline': `${ACTIVE} rd.immucore.devtimeout=0`});
+    const sys = new FakeSys({files: {'/proc/cmdline': `${ACTIVE} rd.immucore.devtimeout=0`}});
     const {exitCode, report} = await runBoot({sys, ...quiet});
     expect(exitCode).toBe(1);
     expect(report.steps.find((s) => s.name === 'mount-state')?.error?.lines.join('\n')).toMatch(
@@ -90,10 +87,10 @@ describe('runBoot with the recording fake', () => {
 
   it('reboots after a fatal failure with rd.immucore.rebootonfailure, in the initramfs only', async () => {
     const cmdline = `${ACTIVE} rd.immucore.devtimeout=0 rd.immucore.rebootonfailure`;
-    const live = new FakeSys([], {'/proc/cmdline': cmdline});
+    const live = new FakeSys({files: {'/proc/cmdline': cmdline}});
     await runBoot({sys: live, ...quiet, live: true, rebootDelayMs: 0});
     expect(live.calls.at(-1)).toBe('run systemctl reboot --force');
-    const test = new FakeSys([], {'/proc/cmdline': cmdline});
+    const test = new FakeSys({files: {'/proc/cmdline': cmdline}});
     await runBoot({sys: test, ...quiet, rebootDelayMs: 0});
     expect(test.calls.some((c) => c.includes('reboot'))).toBe(false);
   });
@@ -138,24 +135,67 @@ describe('runBoot with the recording fake', () => {
   });
 
   it('fails the live boot when /sysroot never appears', async () => {
-    const sys = new FakeSys([], {'/proc/cmdline': 'root=live:CDLABEL=COS_LIVE rd.immucore.sysrootwait=0'});
+    const sys = new FakeSys({
+      files: {'/proc/cmdline': 'root=live:CDLABEL=COS_LIVE rd.immucore.sysrootwait=0'},
+    });
     const {exitCode, report} = await runBoot({sys, ...quiet});
     expect(exitCode).toBe(1);
     expect(report.steps.find((s) => s.name === 'wait-sysroot')?.error?.message).toMatch(
       /\/sysroot\/system did not appear within 0 s/,
     );
   });
-});
 
-describe('STEP_IMPLS', () => {
-  it('implements every step of every plan, and nothing else', () => {
-    const cmdlines = [
-      ACTIVE,
-      'root=live:LABEL=COS_RECOVERY',
-      'root=live:CDLABEL=X',
-      `${ACTIVE} rd.immucore.disable`,
-    ];
-    const planned = new Set(cmdlines.flatMap((c) => planBoot(parseCmdline(c)).steps.map((s) => s.name)));
-    expect([...planned].sort()).toEqual(Object.keys(STEP_IMPLS).sort());
+  it('paints the failure screen on every console= device, going on past one it cannot write', async () => {
+    const cmdline = `${ACTIVE} rd.immucore.devtimeout=0 console=tty1 console=ttyS0,115200`;
+    const sys = new FakeSys({files: {'/proc/cmdline': cmdline, '/dev/.keep': ''}}).fail(
+      'write /dev/tty1',
+      'EIO',
+    );
+    const lines: string[] = [];
+    const {exitCode} = await runBoot({sys, console: (t) => void lines.push(t), logFile: false});
+    expect(exitCode).toBe(1);
+    expect(sys.calls.filter((c) => c.startsWith('write /dev/'))).toEqual([
+      'write /dev/tty1',
+      'write /dev/ttyS0',
+    ]);
+    const serial = sys.files.get('/dev/ttyS0')?.text ?? '';
+    expect(serial).toMatch(/mount-state/);
+    expect(serial).toContain('\r\n');
+    expect(serial.replaceAll('\r\n', '\n')).toBe(lines.find((l) => l.includes('\n') && l.length > 200));
+    expect(lines.join('')).toMatch(/cannot paint the failure screen on \/dev\/tty1: .*EIO.*, ignoring\./);
+  });
+
+  it('goes on degraded, exit 0, when a volume is missing, and the report names it', async () => {
+    const sys = machine(`${ACTIVE} rd.immucore.volumetimeout=0`);
+    sys.devices.splice(2, 1);
+    const {exitCode, report} = await runBoot({sys, ...quiet});
+    expect(exitCode).toBe(0);
+    expect(report.status).toBe('degraded');
+    expect(report.failures).toEqual([
+      expect.objectContaining({step: 'mount-volumes', item: 'LABEL=COS_PERSISTENT:/usr/local'}),
+    ]);
+    expect(sys.files.has('/run/immucore/boot_failure.log')).toBe(false);
+  });
+
+  it('exits 143 with a cancelled report when stopped before it starts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const sys = machine(ACTIVE);
+    const {exitCode, report} = await runBoot({sys, ...quiet, signal: controller.signal});
+    expect(exitCode).toBe(143);
+    expect(report.status).toBe('cancelled');
+    expect(sys.mounts).toEqual([]);
+    expect(sys.files.get('/run/immucore/boot_failure.log')?.text).toMatch(/SIGTERM/);
+  });
+
+  it('opens no break shell outside the initramfs, and says so', async () => {
+    const sys = machine(`${ACTIVE} rd.immucore.break=mount-root`);
+    const lines: string[] = [];
+    const {exitCode} = await runBoot({sys, console: (t) => void lines.push(t), logFile: false});
+    expect(exitCode).toBe(0);
+    expect(sys.runs).toEqual([]);
+    expect(lines.join('')).toContain(
+      'rd.immucore.break=mount-root: a break shell only opens in the initramfs, ignoring.',
+    );
   });
 });

@@ -1,0 +1,129 @@
+// The root image: attached read-only to a loop device, checked only when asked, mounted at /sysroot;
+// a missing image names the images that are there.
+import {describe, expect, it} from 'vitest';
+import {FakeSys, type FakeSysOptions} from '../../test/fakes/fake-sys.ts';
+import {ACTIVE_CMDLINE, stepContext, stepError} from '../../test/fakes/step-context.ts';
+import {attachImage, mountRoot} from './attach-image.ts';
+
+const IMAGES = '/run/initramfs/cos-state/cOS';
+
+function machine(images: string[] = ['active.img'], opts: FakeSysOptions = {}) {
+  const sys = new FakeSys({
+    ...opts,
+    files: Object.fromEntries(images.map((i) => [`${IMAGES}/${i}`, 'image'])),
+  });
+  return sys;
+}
+
+describe('attachImage', () => {
+  const valid = [
+    {
+      name: 'attaches the image read-only and checks nothing by default',
+      cmdline: ACTIVE_CMDLINE,
+      calls: [`attachLoop ${IMAGES}/active.img ro`],
+      fscks: [],
+    },
+    {
+      name: 'attaches it read-write with rd.immucore.debugrw',
+      cmdline: `${ACTIVE_CMDLINE} rd.immucore.debugrw`,
+      calls: [`attachLoop ${IMAGES}/active.img rw`],
+      fscks: [],
+    },
+    {
+      name: 'checks a read-only image on fsck.mode=force, without repairs',
+      cmdline: `${ACTIVE_CMDLINE} fsck.mode=force fsck.repair=yes`,
+      calls: [`attachLoop ${IMAGES}/active.img ro`, 'fsck /dev/loop7 force'],
+      fscks: [{device: '/dev/loop7', mode: 'force', repair: 'no'}],
+    },
+    {
+      name: 'repairs a read-write image as fsck.repair says',
+      cmdline: `${ACTIVE_CMDLINE} rd.immucore.debugrw fsck.mode=force fsck.repair=yes`,
+      calls: [`attachLoop ${IMAGES}/active.img rw`, 'fsck /dev/loop7 force'],
+      fscks: [{device: '/dev/loop7', mode: 'force', repair: 'yes'}],
+    },
+  ];
+  it.each(valid)('$name', async ({cmdline, calls, fscks}) => {
+    const sys = machine();
+    const ctx = stepContext(sys, {cmdline, step: 'attach-image'});
+    await attachImage(ctx);
+    expect(sys.calls).toEqual(calls);
+    expect(sys.fscks).toEqual(fscks);
+    expect(ctx.boot.loopDevice).toBe('/dev/loop7');
+    expect(ctx.log.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('warns and boots on when the image is not labelled as the cmdline says', async () => {
+    const sys = machine(['active.img'], {loopInfo: {fstype: 'ext4', label: 'COS_PASSIVE'}});
+    const ctx = stepContext(sys, {step: 'attach-image'});
+    await attachImage(ctx);
+    expect(ctx.log.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      `${IMAGES}/active.img is labelled "COS_PASSIVE", not COS_ACTIVE: booting it anyway, ignoring.`,
+    ]);
+    expect(ctx.boot.loopDevice).toBe('/dev/loop7');
+  });
+
+  const invalid = [
+    {
+      name: 'a cmdline without cos-img/filename names no image',
+      cmdline: 'root=LABEL=COS_ACTIVE',
+      images: ['active.img'],
+      error: /^The command line names no root image file$/,
+      hint: /Add cos-img\/filename=\/cOS\/active\.img/,
+    },
+    {
+      name: 'a missing image names the images the partition holds',
+      cmdline: ACTIVE_CMDLINE,
+      images: ['passive.img', 'recovery.squashfs', 'notes.txt'],
+      error: new RegExp(
+        `^Root image "${IMAGES}/active\\.img" does not exist \\(from "cos-img/filename=/cOS/active\\.img"\\)$`,
+      ),
+      hint: /^The images partition holds \/cOS\/passive\.img, \/cOS\/recovery\.squashfs: boot one of those/,
+    },
+    {
+      name: 'a missing image on an empty partition points at recovery',
+      cmdline: ACTIVE_CMDLINE,
+      images: [],
+      error: /does not exist/,
+      hint: /^The images partition has no images in \/cOS: boot the recovery entry and reinstall or reset\.$/,
+    },
+  ];
+  it.each(invalid)('$name', async ({cmdline, images, error, hint}) => {
+    const sys = machine(images);
+    const ctx = stepContext(sys, {cmdline, step: 'attach-image'});
+    const err = await stepError(attachImage(ctx));
+    expect(err.message).toMatch(error);
+    expect(err.hint).toMatch(hint);
+    expect(sys.calls).toEqual([]);
+    expect(ctx.boot.loopDevice).toBeUndefined();
+  });
+});
+
+describe('mountRoot', () => {
+  it('mounts the attached loop device read-only at /sysroot, recorded under the root label', async () => {
+    const sys = machine();
+    const ctx = stepContext(sys, {step: 'mount-root'});
+    await attachImage(ctx);
+    await mountRoot(ctx);
+    expect(sys.calls).toEqual([`attachLoop ${IMAGES}/active.img ro`, 'mount ext4 /dev/loop7 /sysroot']);
+    expect(sys.mounts).toEqual([{source: '/dev/loop7', target: '/sysroot', fstype: 'ext4', options: ['ro']}]);
+    expect(ctx.boot.mounts).toEqual([
+      expect.objectContaining({source: 'LABEL=COS_ACTIVE', device: '/dev/loop7', step: 'mount-root'}),
+    ]);
+  });
+
+  it('mounts a passive boot under its own label', async () => {
+    const sys = machine(['passive.img']);
+    const ctx = stepContext(sys, {cmdline: 'root=LABEL=COS_PASSIVE cos-img/filename=/cOS/passive.img'});
+    await attachImage(ctx);
+    await mountRoot(ctx);
+    expect(ctx.boot.mounts.map((m) => m.source)).toEqual(['LABEL=COS_PASSIVE']);
+  });
+
+  it('fails with a pointer to attach-image when no image is attached', async () => {
+    const sys = machine();
+    const err = await stepError(mountRoot(stepContext(sys, {step: 'mount-root'})));
+    expect(err.message).toBe('no root image is attached');
+    expect(err.hint).toMatch(/attach-image must run first/);
+    expect(sys.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,67 @@
+// The OEM partition: optional, mounted read-write at /sysroot/oem; its absence is explained.
+import {describe, expect, it} from 'vitest';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
+import {ACTIVE_CMDLINE, stepContext, stepError} from '../../test/fakes/step-context.ts';
+import {mountOem} from './mount-oem.ts';
+
+const oem = (label: string) => new FakeSys({devices: [{device: '/dev/vda2', info: {fstype: 'ext4', label}}]});
+
+describe('mountOem', () => {
+  const valid = [
+    {
+      name: 'mounts COS_OEM read-write at /sysroot/oem',
+      cmdline: ACTIVE_CMDLINE,
+      label: 'COS_OEM',
+      calls: ['waitForDevice LABEL=COS_OEM', 'fsck /dev/vda2 auto', 'mount ext4 /dev/vda2 /sysroot/oem'],
+    },
+    {
+      name: 'looks for the label rd.immucore.oemlabel gives',
+      cmdline: `${ACTIVE_CMDLINE} rd.immucore.oemlabel=MY_OEM`,
+      label: 'MY_OEM',
+      calls: ['waitForDevice LABEL=MY_OEM', 'fsck /dev/vda2 auto', 'mount ext4 /dev/vda2 /sysroot/oem'],
+    },
+    {
+      name: 'mounts it on recovery media, after dracut mounted /sysroot',
+      cmdline: 'root=live:LABEL=COS_RECOVERY',
+      label: 'COS_OEM',
+      calls: ['waitForDevice LABEL=COS_OEM', 'fsck /dev/vda2 auto', 'mount ext4 /dev/vda2 /sysroot/oem'],
+    },
+    {
+      name: 'mounts nothing on live media, which have no OEM partition',
+      cmdline: 'root=live:CDLABEL=COS_LIVE',
+      label: 'COS_OEM',
+      calls: [],
+    },
+  ];
+  it.each(valid)('$name', async ({cmdline, label, calls}) => {
+    const sys = oem(label);
+    const ctx = stepContext(sys, {cmdline, step: 'mount-oem'});
+    await mountOem(ctx);
+    expect(sys.calls).toEqual(calls);
+    expect(sys.mounts.map((m) => m.options)).toEqual(calls.length ? [['rw']] : []);
+  });
+
+  const invalid = [
+    {
+      name: 'no COS_OEM partition: create one, or ignore it',
+      cmdline: `${ACTIVE_CMDLINE} rd.immucore.oemtimeout=0`,
+      error: /^No OEM partition: LABEL=COS_OEM was not mounted at \/sysroot\/oem$/,
+      hint: /^Create an ext4 partition labelled COS_OEM for machine config, or ignore this on machines that have none\.$/,
+    },
+    {
+      name: 'no partition with the label asked for: check it, or wait longer',
+      cmdline: `${ACTIVE_CMDLINE} rd.immucore.oemlabel=MY_OEM rd.immucore.oemtimeout=0`,
+      error: /^No OEM partition: LABEL=MY_OEM was not mounted/,
+      hint: /^Check the label given by rd\.immucore\.oemlabel=MY_OEM \(blkid\), or raise rd\.immucore\.oemtimeout \(now 0 s\)\.$/,
+    },
+  ];
+  it.each(invalid)('$name', async ({cmdline, error, hint}) => {
+    const sys = oem('SOMETHING_ELSE');
+    const ctx = stepContext(sys, {cmdline, step: 'mount-oem'});
+    const err = await stepError(mountOem(ctx));
+    expect(err.message).toMatch(error);
+    expect(err.hint).toMatch(hint);
+    expect((err.cause as Error).message).toMatch(/did not appear within 0 ms/);
+    expect(sys.mounts).toEqual([]);
+  });
+});
