@@ -33,41 +33,27 @@ export interface InputsWanted {
   cmdline?: string;
   /** Read the layout files: the machine's, or these files (paths on the real machine). */
   layout?: true | {layoutFile?: string; extraFile?: string};
-  /** Read the cloud-config sources as seen from this Sys path (`/` or `/sysroot`). */
-  sourcesRoot?: string;
-  /** Read /proc/meminfo. */
-  meminfo?: boolean;
 }
 
 export interface Inputs {
   config: BootConfig;
   layout?: LayoutFiles;
-  sources?: ConfigSources;
-  meminfo?: string;
 }
 
-/** Read what `want` asks for, all at once (the reads are independent). */
+/**
+ * What a boot or a command starts from: the cmdline, and the layout files when asked (a boot reads
+ * those later, once the rootfs stage has run: readLayoutFiles). The reads go out together.
+ */
 export async function readInputs(sys: Sys, want: InputsWanted = {}): Promise<Inputs> {
-  const [cmdline, layout, meminfo] = await Promise.all([
+  const [cmdline, layout] = await Promise.all([
     want.cmdline ?? readCmdlineText(sys),
     want.layout === undefined
       ? undefined
       : want.layout === true
         ? readLayoutFiles(sys)
         : readGivenLayoutFiles(sys, want.layout),
-    want.meminfo ? readMeminfo(sys) : undefined,
   ]);
-  const config = parseCmdline(cmdline);
-  const sources =
-    want.sourcesRoot === undefined
-      ? undefined
-      : await readConfigSources(sys, want.sourcesRoot, config.configUrl);
-  return {
-    config,
-    ...(layout === undefined ? {} : {layout}),
-    ...(sources === undefined ? {} : {sources}),
-    ...(meminfo === undefined ? {} : {meminfo}),
-  };
+  return {config: parseCmdline(cmdline), ...(layout === undefined ? {} : {layout})};
 }
 
 async function readCmdlineText(sys: Sys): Promise<string> {
