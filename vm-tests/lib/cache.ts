@@ -1,6 +1,7 @@
 // The build cache under /var/cache/immucore-vm ($IMMUCORE_VM_CACHE): each slow artefact lives in
 // a directory named after a hash of its inputs, so a changed binary rebuilds the initramfs and
 // the images but never the Debian root, and a second run rebuilds nothing.
+import {spawn} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {createReadStream, existsSync} from 'node:fs';
 import {mkdir, readdir, rename, rm, stat, writeFile} from 'node:fs/promises';
@@ -51,19 +52,56 @@ export async function cachedDir(
   build: (dir: string) => Promise<void>,
 ): Promise<string> {
   const dir = join(CACHE_DIR, `${kind}-${key}`);
-  if (existsSync(join(dir, '.complete'))) {
+  const done = () => existsSync(join(dir, '.complete'));
+  if (done()) {
     progress(`${kind} (cached ${key})`);
     return dir;
   }
-  const tmp = `${dir}.tmp`;
-  await rm(tmp, {recursive: true, force: true});
-  await rm(dir, {recursive: true, force: true});
-  await mkdir(tmp, {recursive: true});
-  await build(tmp);
-  await writeFile(join(tmp, '.complete'), `${new Date().toISOString()}\n`);
-  await rename(tmp, dir);
-  await pruneKind(kind, dir);
-  return dir;
+  // Two scenario files boot at once (two workers, one vCPU each); the first to need an artefact
+  // builds it while the other waits for the lock, then finds it complete.
+  return withBuildLock(async () => {
+    if (done()) {
+      progress(`${kind} (built meanwhile ${key})`);
+      return dir;
+    }
+    const tmp = `${dir}.tmp`;
+    await rm(tmp, {recursive: true, force: true});
+    await rm(dir, {recursive: true, force: true});
+    await mkdir(tmp, {recursive: true});
+    await build(tmp);
+    await writeFile(join(tmp, '.complete'), `${new Date().toISOString()}\n`);
+    await rename(tmp, dir);
+    await pruneKind(kind, dir);
+    return dir;
+  });
+}
+
+/**
+ * Runs `fn` holding the cache's build lock, across processes: one build at a time (image builds
+ * chroot into the shared Debian root). The lock is flock(1)'s, held by a child that lives as long
+ * as its stdin is open, so the kernel drops it when this process dies, however it dies.
+ */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  await mkdir(CACHE_DIR, {recursive: true});
+  const holder = spawn(
+    'flock',
+    [join(CACHE_DIR, '.build.lock'), 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once('data', () => resolve());
+    holder.once('error', reject);
+    holder.once('exit', (code) => reject(new Error(`flock exited ${code} before taking the build lock`)));
+  });
+  try {
+    return await fn();
+  } finally {
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    holder.stdin.end();
+    await exited;
+  }
 }
 
 async function pruneKind(kind: string, keep: string): Promise<void> {
