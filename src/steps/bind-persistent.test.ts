@@ -39,7 +39,7 @@ describe('bindPersistentPaths', () => {
     expect(sys.mounts[0]?.options).toEqual(['bind']);
     expect(ctx.boot.mounts.map((m) => m.step)).toEqual(['mount-persistent', 'mount-persistent']);
     expect(ctx.log.lines.map((l) => l.msg)).toContain(
-      `first use of ${STATE}/etc-ssh.bind: copied 2 entries from /sysroot/etc/ssh`,
+      `first use of ${STATE}/etc-ssh.bind: copied /sysroot/etc/ssh whole`,
     );
   });
 

@@ -22,12 +22,13 @@ export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
 }
 
 // First use: copy what the image has at the path, so /etc/ssh keeps its config once persistent.
-// Later boots leave the state dir alone; copy-up never overwrites what is already there.
+// Later boots leave the state dir alone; copy-up never overwrites what is already there. The state
+// dir is not made first: copy-up copies the directory itself (`cp -a -T`), so a bound /root keeps
+// the image's 0700, its owner and its xattrs instead of a fresh 0755 root:root directory.
 async function seedStateDir(ctx: StepContext, stateDir: string, target: string): Promise<void> {
   if (await ctx.sys.exists(stateDir)) return;
-  await ctx.sys.mkdirp(stateDir);
-  const {copied} = await ctx.sys.copyUp(target, stateDir);
-  ctx.log.info(`first use of ${stateDir}: copied ${copied} entries from ${target}`);
+  await ctx.sys.copyUp(target, stateDir);
+  ctx.log.info(`first use of ${stateDir}: copied ${target} whole`);
 }
 
 // The mountpoint may be missing in the image (/var/lib/kubelet): create it in the writable
