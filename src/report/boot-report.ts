@@ -15,6 +15,8 @@ export interface MountMade extends MountSpec {
   device?: string;
   /** `already`: the target already held this source (e.g. dracut mounted /sysroot). */
   result: 'mounted' | 'already';
+  /** The target as planned, when a symlink in the root led the mount to `target` instead. */
+  requested?: string;
 }
 
 /** One item of a step that failed while the step went on (a volume, an RW path, a persistent path). */

@@ -107,4 +107,47 @@ describe('bindPersistentPaths', () => {
     expect(ctx.boot.failures.map((f) => f.item)).toEqual(['/home']);
     expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/etc/ssh']);
   });
+
+  it('binds where a link of the image leads, parents first, and records the planned path', async () => {
+    const sys = machine().with({'/sysroot/var/lib/ca-certificates/pem/ca.pem': 'pem'});
+    await sys.mkdirp('/sysroot/etc/ssl');
+    await sys.symlink('/var/lib/ca-certificates/pem', '/sysroot/etc/ssl/certs');
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssl/certs /var/lib/ca-certificates"\n');
+    await done;
+    expect(sys.calls.filter((c) => c.startsWith('mount '))).toEqual([
+      `mount none ${STATE}/var-lib-ca-certificates.bind /sysroot/var/lib/ca-certificates`,
+      `mount none ${STATE}/etc-ssl-certs.bind /sysroot/var/lib/ca-certificates/pem`,
+    ]);
+    expect(sys.files.get(`${STATE}/etc-ssl-certs.bind/ca.pem`)?.text).toBe('pem');
+    expect(ctx.boot.mounts.map((m) => m.requested)).toEqual([undefined, '/sysroot/etc/ssl/certs']);
+  });
+
+  it('refuses a path that leads out of the root and a state dir linked out of the state target', async () => {
+    const sys = machine();
+    await sys.symlink('../../../../../outside', '/sysroot/etc/escape');
+    await sys.mkdirp(STATE);
+    await sys.symlink('/etc', `${STATE}/home.bind`);
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /etc/escape /home"\n');
+    expect((await stepError(done)).message).toBe('2 of 3 failed: /home, /etc/escape');
+    expect(sys.calls.filter((c) => !c.startsWith('symlink '))).toEqual([
+      `copyUp /sysroot/etc/ssh ${STATE}/etc-ssh.bind`,
+      `mount none ${STATE}/etc-ssh.bind /sysroot/etc/ssh`,
+    ]);
+    expect(ctx.boot.failures).toEqual([
+      {
+        step: 'mount-persistent',
+        item: '/home',
+        message:
+          'The state dir of persistent path /home leads to /etc, out of the persistent state target /usr/local/.state: /usr/local/.state/home.bind is a symlink to /etc',
+        hint: 'A state dir must be a directory: move /usr/local/.state/home.bind aside on the persistent volume (mv /usr/local/.state/home.bind /usr/local/.state/home.bind.moved) and reboot; immucore seeds a new one from the image.',
+      },
+      {
+        step: 'mount-persistent',
+        item: '/etc/escape',
+        message:
+          'Persistent path /etc/escape leads out of the root: /etc/escape is a symlink to ../../../../../outside, which climbs above /',
+        hint: "Point /etc/escape at a path inside the image (an absolute link is read from the image's own /), or take /etc/escape out of the layout.",
+      },
+    ]);
+  });
 });

@@ -122,6 +122,11 @@ export class LinuxSys implements Sys {
     return fs.readlink(this.resolvePath(p)).catch(() => undefined);
   }
 
+  async realpath(p: string): Promise<string | undefined> {
+    const real = await fs.realpath(this.resolvePath(p)).catch(() => undefined);
+    return real === undefined ? undefined : toRootRelative(this.root, real);
+  }
+
   copyUp(from: string, to: string): Promise<CopyUpResult> {
     return copyUp(this.resolvePath(from), this.resolvePath(to));
   }

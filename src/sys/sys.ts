@@ -103,6 +103,12 @@ export interface Sys {
   symlink(target: string, path: string): Promise<'created' | 'already'>;
   readlink(path: string): Promise<string | undefined>;
   /**
+   * `path` with every symlink followed by the kernel, as a Sys path; `undefined` when it does not
+   * exist or leads outside the Sys root. The kernel follows an absolute link from the machine's `/`,
+   * not from a root inside it: equal to `path` means only "no symlink on the way" (RootView's fast path).
+   */
+  realpath(path: string): Promise<string | undefined>;
+  /**
    * Copy the tree `from` into `to` preserving owner, mode, timestamps, xattrs, symlinks, hard links
    * and special files. Nothing that exists in `to` is touched: not a file, not a directory's mode.
    */

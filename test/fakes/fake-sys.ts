@@ -164,6 +164,27 @@ export class FakeSys implements Sys {
     return this.links.get(this.resolvePath(p));
   }
 
+  /** `p` when it exists and no component of it is a symlink; else the link followed (undefined if missing). */
+  async realpath(p: string) {
+    let at = this.resolvePath(p);
+    for (let hops = 0; hops < 40; hops++) {
+      const d = this.firstLink(at);
+      if (d === undefined) return this.has(at) ? at : undefined;
+      at = path.posix.resolve(parentOf(d), this.links.get(d) as string) + at.slice(d.length);
+    }
+    return undefined;
+  }
+
+  /** The top-most component of `at` that is a symlink. */
+  private firstLink(at: string): string | undefined {
+    const parts = at.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const d = `/${parts.slice(0, i).join('/')}`;
+      if (this.links.has(d)) return d;
+    }
+    return undefined;
+  }
+
   /** Like LinuxSys: a missing `to` gets the whole tree (1); else each top-most missing entry counts. */
   async copyUp(from: string, to: string): Promise<CopyUpResult> {
     const [src, dst] = [this.resolvePath(from), this.resolvePath(to)];
