@@ -5,6 +5,7 @@ import {renderError} from '../boot/errors.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
+import type {SeedCounts} from '../boot/seed.ts';
 import type {RunResult, StepRecord} from '../dag/index.ts';
 import type {MemoryReport} from '../memory/report.ts';
 
@@ -15,6 +16,8 @@ export interface MountMade extends MountSpec {
   device?: string;
   /** `already`: the target already held this source (e.g. dracut mounted /sysroot). */
   result: 'mounted' | 'already';
+  /** The target as planned, when a symlink in the root led the mount to `target` instead. */
+  requested?: string;
 }
 
 /** One item of a step that failed while the step went on (a volume, an RW path, a persistent path). */
@@ -23,6 +26,20 @@ export interface ItemFailure {
   item: string;
   message: string;
   hint?: string;
+}
+
+/** What a boot did to one persistent state dir (SPEC §5): seeded it from the image, or not. */
+export interface SeedRecord extends SeedCounts {
+  /** The persistent path: `/etc/ssh`. */
+  path: string;
+  /** Where its state dir is: `/sysroot/usr/local/.state/etc-ssh.bind`. */
+  stateDir: string;
+  /** `unchanged`: seeded from this image already; `first`: a new state dir; `update`: another image. */
+  kind: 'unchanged' | 'first' | 'update';
+  /** The booted image's identity, and the one that seeded the state dir before. */
+  image?: string;
+  previous?: string;
+  durationMs: number;
 }
 
 export type BootStatus = 'ok' | 'degraded' | 'failed' | 'cancelled';
@@ -55,6 +72,8 @@ export interface BootReport {
   criticalPath: string[];
   /** The effective memory policy and what the initramfs guard did (SPEC §10). */
   memory?: MemoryReport;
+  /** Each persistent state dir: what its seed from the image added, updated, kept and left. */
+  seeds?: SeedRecord[];
 }
 
 export interface ReportInput {
@@ -71,6 +90,7 @@ export interface ReportInput {
   durationMs: number;
   criticalPath: string[];
   memory?: MemoryReport;
+  seeds?: SeedRecord[];
 }
 
 /**
@@ -110,6 +130,7 @@ export function buildReport(input: ReportInput): BootReport {
     warnings: input.warnings,
     criticalPath: input.criticalPath,
     ...(input.memory?.policy || input.memory?.guard ? {memory: input.memory} : {}),
+    ...(input.seeds?.length ? {seeds: input.seeds} : {}),
   };
 }
 

@@ -1,6 +1,18 @@
 // `immucore status`: the boot report as a person in the recovery shell wants to read it.
+import type {SeedCounts} from '../boot/seed.ts';
 import type {BootReport} from './boot-report.ts';
 import {renderProblem} from './plan-view.ts';
+
+/** `3 added, 1 updated, …`: what a seed did, for the log and `immucore status`. */
+export function describeSeedCounts(c: SeedCounts): string {
+  return [
+    `${c.added} added`,
+    `${c.updated} updated`,
+    `${c.keptUserChanged} kept (changed by the user)`,
+    `${c.notResurrected} not resurrected (deleted by the user)`,
+    `${c.notInImage} left (not in this image)`,
+  ].join(', ');
+}
 
 export function renderStatus(r: BootReport): string {
   const out = [
@@ -21,6 +33,11 @@ export function renderStatus(r: BootReport): string {
     out.push(`  failed: ${f.step} ${f.item}: ${f.message}${f.hint ? ` (try: ${f.hint})` : ''}`);
   for (const w of r.warnings)
     out.push(`  warning: ${w.step} ${w.item}: ${w.message}${w.hint ? ` (try: ${w.hint})` : ''}`);
+  const seeded = (r.seeds ?? []).filter((s) => s.kind !== 'unchanged');
+  if (seeded.length) {
+    out.push('', 'persistent state seeded from the image:');
+    for (const s of seeded) out.push(`  ${s.path} (${s.kind}): ${describeSeedCounts(s)}`);
+  }
   if (r.problems.length) {
     out.push('', 'problems in the input:');
     for (const p of r.problems) out.push(...renderProblem(p).map((l) => `  ${l}`));

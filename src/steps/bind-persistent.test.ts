@@ -1,5 +1,6 @@
-// Persistent paths: a state dir per path on the persistent volume, seeded from the image on first
-// use only, bound over the path (or the upper layer of an overlay); one bad path costs only itself.
+// Persistent paths: a state dir per path on the persistent volume, seeded from the image (first use,
+// and what another image brings: seed-state.test.ts has the mechanics), bound over the path (or the
+// upper layer of an overlay); one bad path costs only itself.
 import {describe, expect, it} from 'vitest';
 import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {stepContext, stepError} from '../../test/fakes/step-context.ts';
@@ -8,9 +9,10 @@ import {bindPersistentPaths} from './bind-persistent.ts';
 const STATE = '/sysroot/usr/local/.state';
 const VOLUME = 'VOLUMES="LABEL=COS_PERSISTENT:/usr/local"\n';
 
-/** A root image with sshd config and a home dir, and the persistent volume mounted (empty). */
+/** A root image (on /dev/loop7) with sshd config and a home dir, and the persistent volume mounted (empty). */
 const machine = () =>
   new FakeSys({
+    devices: [{device: '/dev/loop7', info: {fstype: 'ext4', label: 'COS_ACTIVE', uuid: 'v1'}}],
     files: {
       '/sysroot/etc/ssh/sshd_config': 'Port 22\n',
       '/sysroot/etc/ssh/moduli': 'x\n',
@@ -19,9 +21,15 @@ const machine = () =>
     },
   });
 
-const run = (sys: FakeSys, layout: string) => {
+const run = (sys: FakeSys, layout: string, opts: {noLoop?: boolean} = {}) => {
   const ctx = stepContext(sys, {layout: VOLUME + layout, step: 'mount-persistent'});
+  if (!opts.noLoop) ctx.boot.loopDevice = '/dev/loop7';
   return {ctx, done: bindPersistentPaths(ctx)};
+};
+const copiesAndMounts = (sys: FakeSys) => sys.calls.filter((c) => /^(copyTree|copyEntries|mount) /.test(c));
+const upgradeImage = (sys: FakeSys) => {
+  const loop = sys.devices.find((d) => d.device === '/dev/loop7');
+  if (loop) loop.info.uuid = 'v2';
 };
 
 describe('bindPersistentPaths', () => {
@@ -29,32 +37,97 @@ describe('bindPersistentPaths', () => {
     const sys = machine();
     const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/home /etc/ssh"\n');
     await done;
-    expect(sys.calls).toEqual([
-      `copyUp /sysroot/home ${STATE}/home.bind`,
+    expect(copiesAndMounts(sys)).toEqual([
+      `copyTree /sysroot/home ${STATE}/.immucore/home.bind.staging`,
       `mount none ${STATE}/home.bind /sysroot/home`,
-      `copyUp /sysroot/etc/ssh ${STATE}/etc-ssh.bind`,
+      `copyTree /sysroot/etc/ssh ${STATE}/.immucore/etc-ssh.bind.staging`,
       `mount none ${STATE}/etc-ssh.bind /sysroot/etc/ssh`,
     ]);
     expect(sys.files.get(`${STATE}/etc-ssh.bind/sshd_config`)?.text).toBe('Port 22\n');
     expect(sys.mounts[0]?.options).toEqual(['bind']);
     expect(ctx.boot.mounts.map((m) => m.step)).toEqual(['mount-persistent', 'mount-persistent']);
     expect(ctx.log.lines.map((l) => l.msg)).toContain(
-      `first use of ${STATE}/etc-ssh.bind: copied 2 entries from /sysroot/etc/ssh`,
+      '/etc/ssh: first use: seeded /usr/local/.state/etc-ssh.bind from the image (2 entries)',
+    );
+    expect(ctx.boot.seeds).toEqual([
+      expect.objectContaining({
+        path: '/home',
+        kind: 'first',
+        added: 1,
+        image: 'ext4 UUID=v1 LABEL=COS_ACTIVE',
+      }),
+      expect.objectContaining({path: '/etc/ssh', stateDir: `${STATE}/etc-ssh.bind`, kind: 'first', added: 2}),
+    ]);
+  });
+
+  it('binds without copying when the image is the one that seeded it; another image brings its changes', async () => {
+    const sys = machine();
+    await run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n').done;
+    sys.calls.length = 0;
+    const same = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n');
+    await same.done;
+    expect(copiesAndMounts(sys)).toEqual([`mount none ${STATE}/etc-ssh.bind /sysroot/etc/ssh`]);
+    expect(same.ctx.boot.seeds).toEqual([expect.objectContaining({kind: 'unchanged', added: 0})]);
+    expect(same.ctx.log.lines.map((l) => l.msg)).toContain(
+      '1 state dirs already seeded from this image (ext4 UUID=v1 LABEL=COS_ACTIVE): nothing to copy',
+    );
+    // The user edits sshd_config; the next image changes it and adds a file.
+    sys.files.set(`${STATE}/etc-ssh.bind/sshd_config`, {text: 'Port 2222\n'});
+    sys.with({
+      '/sysroot/etc/ssh/sshd_config': 'Port 22\nUsePAM yes\n',
+      '/sysroot/etc/ssh/new_in_image': 'y\n',
+    });
+    upgradeImage(sys);
+    const next = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n');
+    await next.done;
+    expect(sys.files.get(`${STATE}/etc-ssh.bind/sshd_config`)?.text).toBe('Port 2222\n');
+    expect(sys.files.get(`${STATE}/etc-ssh.bind/new_in_image`)?.text).toBe('y\n');
+    expect(next.ctx.log.lines.map((l) => l.msg)).toContain(
+      '/etc/ssh: the image changed since the last seed (was ext4 UUID=v1 LABEL=COS_ACTIVE): 1 added, 0 updated, 1 kept (changed by the user), 0 not resurrected (deleted by the user), 0 left (not in this image)',
     );
   });
 
-  it('seeds a state dir on first use only: a second boot leaves it alone', async () => {
+  it('a seed that fails binds the existing state dir as it was, and fails the item by name', async () => {
     const sys = machine();
-    await run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n').done;
-    // Changed in the state dir, and in a later image: the state dir keeps its own.
-    sys.files.set(`${STATE}/etc-ssh.bind/sshd_config`, {text: 'Port 2222\n'});
+    await run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home"\n').done;
     sys.with({'/sysroot/etc/ssh/new_in_image': 'y\n'});
-    await run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n').done;
-    expect(sys.calls.filter((c) => c.startsWith('copyUp '))).toEqual([
-      `copyUp /sysroot/etc/ssh ${STATE}/etc-ssh.bind`,
+    upgradeImage(sys);
+    sys.fail(/^copyEntries \/sysroot\/etc\/ssh /, 'ENOSPC');
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home"\n');
+    expect((await stepError(done)).message).toBe('1 of 2 failed: /etc/ssh');
+    expect(sys.mounts.slice(-2).map((m) => m.target)).toEqual(['/sysroot/home', '/sysroot/etc/ssh']);
+    expect(ctx.boot.failures).toEqual([
+      expect.objectContaining({
+        item: '/etc/ssh',
+        message:
+          "Bound /usr/local/.state/etc-ssh.bind over /etc/ssh as it was: bringing in the image's changes failed",
+        hint: expect.stringMatching(/the seed resumes on the next boot/),
+      }),
     ]);
-    expect(sys.files.get(`${STATE}/etc-ssh.bind/sshd_config`)?.text).toBe('Port 2222\n');
-    expect(sys.files.has(`${STATE}/etc-ssh.bind/new_in_image`)).toBe(false);
+  });
+
+  it('a first seed that fails leaves the path unbound (the image shows), and fails the item', async () => {
+    const sys = machine().fail(/^copyTree \/sysroot\/home /, 'ENOSPC');
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home"\n');
+    expect((await stepError(done)).message).toBe('1 of 2 failed: /home');
+    expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/etc/ssh']);
+    expect(ctx.boot.failures[0]).toMatchObject({
+      item: '/home',
+      message: 'Cannot seed the state dir /usr/local/.state/home.bind of /home from the image',
+      hint: expect.stringMatching(/^Free space on the persistent volume/),
+    });
+  });
+
+  it('without a way to tell the image, warns and compares the trees on every boot', async () => {
+    const sys = machine();
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n', {noLoop: true});
+    await done;
+    expect(ctx.log.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      'cannot tell which image is booted: persistent paths are compared with it on every boot, ignoring.',
+    ]);
+    const again = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n', {noLoop: true});
+    await again.done;
+    expect(again.ctx.boot.seeds).toEqual([expect.objectContaining({kind: 'update', added: 0})]);
   });
 
   it('in overlay mode makes the upper and work dirs in the state dir and copies nothing', async () => {
@@ -76,8 +149,8 @@ describe('bindPersistentPaths', () => {
     const sys = machine();
     await run(sys, 'PERSISTENT_STATE_PATHS="/var/lib/kubelet"\n').done;
     expect(sys.dirs.has('/sysroot/var/lib/kubelet')).toBe(true);
-    expect(sys.calls).toEqual([
-      `copyUp /sysroot/var/lib/kubelet ${STATE}/var-lib-kubelet.bind`,
+    expect(copiesAndMounts(sys)).toEqual([
+      `copyTree /sysroot/var/lib/kubelet ${STATE}/.immucore/var-lib-kubelet.bind.staging`,
       `mount none ${STATE}/var-lib-kubelet.bind /sysroot/var/lib/kubelet`,
     ]);
   });
@@ -106,5 +179,48 @@ describe('bindPersistentPaths', () => {
     expect(err.message).toBe('1 of 2 failed: /home');
     expect(ctx.boot.failures.map((f) => f.item)).toEqual(['/home']);
     expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/etc/ssh']);
+  });
+
+  it('binds where a link of the image leads, parents first, and records the planned path', async () => {
+    const sys = machine().with({'/sysroot/var/lib/ca-certificates/pem/ca.pem': 'pem'});
+    await sys.mkdirp('/sysroot/etc/ssl');
+    await sys.symlink('/var/lib/ca-certificates/pem', '/sysroot/etc/ssl/certs');
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssl/certs /var/lib/ca-certificates"\n');
+    await done;
+    expect(sys.calls.filter((c) => c.startsWith('mount '))).toEqual([
+      `mount none ${STATE}/var-lib-ca-certificates.bind /sysroot/var/lib/ca-certificates`,
+      `mount none ${STATE}/etc-ssl-certs.bind /sysroot/var/lib/ca-certificates/pem`,
+    ]);
+    expect(sys.files.get(`${STATE}/etc-ssl-certs.bind/ca.pem`)?.text).toBe('pem');
+    expect(ctx.boot.mounts.map((m) => m.requested)).toEqual([undefined, '/sysroot/etc/ssl/certs']);
+  });
+
+  it('refuses a path that leads out of the root and a state dir linked out of the state target', async () => {
+    const sys = machine();
+    await sys.symlink('../../../../../outside', '/sysroot/etc/escape');
+    await sys.mkdirp(STATE);
+    await sys.symlink('/etc', `${STATE}/home.bind`);
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /etc/escape /home"\n');
+    expect((await stepError(done)).message).toBe('2 of 3 failed: /home, /etc/escape');
+    expect(copiesAndMounts(sys)).toEqual([
+      `copyTree /sysroot/etc/ssh ${STATE}/.immucore/etc-ssh.bind.staging`,
+      `mount none ${STATE}/etc-ssh.bind /sysroot/etc/ssh`,
+    ]);
+    expect(ctx.boot.failures).toEqual([
+      {
+        step: 'mount-persistent',
+        item: '/home',
+        message:
+          'The state dir of persistent path /home leads to /etc, out of the persistent state target /usr/local/.state: /usr/local/.state/home.bind is a symlink to /etc',
+        hint: 'A state dir must be a directory: move /usr/local/.state/home.bind aside on the persistent volume (mv /usr/local/.state/home.bind /usr/local/.state/home.bind.moved) and reboot; immucore seeds a new one from the image.',
+      },
+      {
+        step: 'mount-persistent',
+        item: '/etc/escape',
+        message:
+          'Persistent path /etc/escape leads out of the root: /etc/escape is a symlink to ../../../../../outside, which climbs above /',
+        hint: "Point /etc/escape at a path inside the image (an absolute link is read from the image's own /), or take /etc/escape out of the layout.",
+      },
+    ]);
   });
 });

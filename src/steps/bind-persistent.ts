@@ -1,33 +1,157 @@
 // Persistent state: each persistent path gets its own state dir on the persistent volume, seeded
-// from the image on first use and bound over the path (or used as an overlay's upper layer with
-// PERSISTENT_STATE_BIND=false). Parents before children: the mount plan lists them in mount order.
+// from the image (on first use, and with what a new image brings: seed-state.ts) and bound over the
+// path, or used as an overlay's upper layer with PERSISTENT_STATE_BIND=false. Parents before
+// children, by where each path leads inside /sysroot.
+import path from 'node:path';
 import {BootError} from '../boot/errors.ts';
+import {stripSysroot} from '../boot/fstab.ts';
 import type {PersistentPath} from '../boot/mount-plan.ts';
 import {persistentMountSpec} from '../boot/mount-specs.ts';
+import {describeSeedCounts} from '../report/status-view.ts';
 import type {StepContext} from './context.ts';
+import {type Confine, orderByResolvedTarget, resolveInSysroot} from './in-sysroot.ts';
 import {forEachItem, mountPlain} from './mounting.ts';
+import {SEED_DIR, seedStateDir} from './seed-state.ts';
 
 export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
+  const plan = ctx.boot.mountPlan;
+  const bindMode = plan.persistent.some((p) => p.mode === 'bind');
+  const stateTarget = await resolveInSysroot(ctx, plan.stateTarget, {
+    what: `The persistent state target ${plan.layout.persistentTarget}`,
+  });
+  const within: Confine = {
+    path: stateTarget,
+    name: `the persistent state target ${stripSysroot(stateTarget)}`,
+    hint: (link) =>
+      `A state dir must be a directory: move ${link} aside on the persistent volume (mv ${link} ${link}.moved) and reboot; immucore seeds a new one from the image.`,
+  };
+  // The seed records sit beside the state dirs, in a directory that must be exactly that one.
+  const seeding = {
+    seedDir: bindMode
+      ? await resolveInSysroot(ctx, path.posix.join(stateTarget, SEED_DIR), {
+          what: 'The seed records dir',
+          within: {
+            path: path.posix.join(stateTarget, SEED_DIR),
+            name: 'the directory immucore keeps them in',
+            hint: (link) =>
+              `Move ${link} aside on the persistent volume (mv ${link} ${link}.moved) and reboot; immucore makes a new one.`,
+          },
+        }).catch((err: Error) => err)
+      : '',
+    image: bindMode ? await bootedImage(ctx) : undefined,
+  };
   await forEachItem(
     ctx,
-    ctx.boot.mountPlan.persistent,
+    await orderByResolvedTarget(ctx, plan.persistent),
     (p) => p.path,
-    async (item) => {
+    async (planned) => {
+      const item = await resolvePersistent(ctx, planned, within);
       await ensureMountpoint(ctx, item);
-      if (item.mode === 'bind') await seedStateDir(ctx, item.stateDir, item.target);
-      else await ctx.sys.mkdirp(item.upper, item.work);
-      await mountPlain(ctx, persistentMountSpec(item));
+      const bind = () => mountPlain(ctx, persistentMountSpec(item), {requested: planned.target});
+      if (item.mode === 'bind') return seedAndBind(ctx, item, seeding, bind);
+      await ctx.sys.mkdirp(item.upper, item.work);
+      await bind();
     },
   );
+  const unchanged = ctx.boot.seeds.filter((s) => s.kind === 'unchanged').length;
+  if (unchanged)
+    ctx.log.info(
+      `${unchanged} state dirs already seeded from this image (${seeding.image}): nothing to copy`,
+    );
 }
 
-// First use: copy what the image has at the path, so /etc/ssh keeps its config once persistent.
-// Later boots leave the state dir alone; copy-up never overwrites what is already there.
-async function seedStateDir(ctx: StepContext, stateDir: string, target: string): Promise<void> {
-  if (await ctx.sys.exists(stateDir)) return;
-  await ctx.sys.mkdirp(stateDir);
-  const {copied} = await ctx.sys.copyUp(target, stateDir);
-  ctx.log.info(`first use of ${stateDir}: copied ${copied} entries from ${target}`);
+// The item with its target resolved inside /sysroot and its state dir (and overlay layers) inside
+// the state target: a state dir that is a symlink out of it is refused, never bound or seeded.
+async function resolvePersistent(
+  ctx: StepContext,
+  p: PersistentPath,
+  within: Confine,
+): Promise<PersistentPath> {
+  const target = await resolveInSysroot(ctx, p.target, {what: `Persistent path ${p.path}`});
+  const inState = (dir: string, what: string) =>
+    resolveInSysroot(ctx, dir, {what: `${what} of persistent path ${p.path}`, within});
+  const stateDir = await inState(
+    path.posix.join(within.path, path.posix.basename(p.stateDir)),
+    'The state dir',
+  );
+  if (p.mode === 'bind') return {...p, target, stateDir};
+  const upper = await inState(path.posix.join(stateDir, 'upper'), 'The upper dir');
+  const work = await inState(path.posix.join(stateDir, 'work'), 'The work dir');
+  return {...p, target, lower: target, stateDir, upper, work};
+}
+
+// Seed the state dir (seed-state.ts), record what it did, then bind it. A seed that fails half-way
+// leaves the state dir as it was, whole files only: bind it anyway (the user's state matters more
+// than the image's additions) and fail the item, so the boot is marked degraded and names it; the
+// next boot tries again. A first seed that fails has no state dir to bind: the path stays the image's.
+async function seedAndBind(
+  ctx: StepContext,
+  item: PersistentPath,
+  seeding: {seedDir: string | Error; image: string | undefined},
+  bind: () => Promise<void>,
+): Promise<void> {
+  const started = performance.now();
+  const shown = stripSysroot(item.stateDir);
+  try {
+    if (seeding.seedDir instanceof Error) throw seeding.seedDir;
+    const name = path.posix.basename(item.stateDir);
+    const job = {
+      path: item.path,
+      name,
+      source: item.target,
+      stateDir: item.stateDir,
+      seedDir: seeding.seedDir,
+    };
+    const r = await seedStateDir(ctx.sys, {...job, image: seeding.image});
+    ctx.boot.seeds.push({
+      path: item.path,
+      stateDir: item.stateDir,
+      kind: r.kind,
+      ...(seeding.image ? {image: seeding.image} : {}),
+      ...(r.previous ? {previous: r.previous} : {}),
+      ...r.counts,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+    if (r.manifestProblem)
+      ctx.log.warn(
+        `${item.path}: the seed manifest of ${shown} is unreadable (${r.manifestProblem}): compared as unrecorded, ignoring.`,
+      );
+    if (r.kind === 'first')
+      ctx.log.info(`${item.path}: first use: seeded ${shown} from the image (${r.counts.added} entries)`);
+    if (r.kind === 'update')
+      ctx.log.info(
+        `${item.path}: ${r.previous ? `the image changed since the last seed (was ${r.previous})` : 'no seed recorded'}: ${describeSeedCounts(r.counts)}`,
+      );
+  } catch (cause) {
+    if (!(await ctx.sys.exists(item.stateDir))) {
+      throw new BootError(`Cannot seed the state dir ${shown} of ${item.path} from the image`, {
+        cause,
+        input: item.path,
+        hint: 'Free space on the persistent volume (df /usr/local) or fix the error above; the seed runs again on the next boot.',
+      });
+    }
+    await bind();
+    throw new BootError(
+      `Bound ${shown} over ${item.path} as it was: bringing in the image's changes failed`,
+      {
+        cause,
+        input: item.path,
+        hint: 'Free space on the persistent volume (df /usr/local) or fix the error above; the seed resumes on the next boot.',
+      },
+    );
+  }
+  await bind();
+}
+
+/** The booted image's identity, told once per boot; undefined when it cannot be told. */
+async function bootedImage(ctx: StepContext): Promise<string | undefined> {
+  const device = ctx.boot.loopDevice;
+  const id = device ? await ctx.sys.fsIdentity(device).catch(() => undefined) : undefined;
+  if (id === undefined)
+    ctx.log.warn(
+      `cannot tell which image is booted${device ? ` (no filesystem recognised on ${device})` : ''}: persistent paths are compared with it on every boot, ignoring.`,
+    );
+  return id;
 }
 
 // The mountpoint may be missing in the image (/var/lib/kubelet): create it in the writable

@@ -8,7 +8,7 @@ import type {StepRecord} from '../dag/index.ts';
 import type {Logger} from '../log/logger.ts';
 import type {EffectivePolicy} from '../memory/policy.ts';
 import type {MemoryReport} from '../memory/report.ts';
-import type {ItemFailure, MountMade} from '../report/boot-report.ts';
+import type {ItemFailure, MountMade, SeedRecord} from '../report/boot-report.ts';
 import type {CloudConfigStages, StageContext} from '../stages/runner.ts';
 import type {Sys} from '../sys/sys.ts';
 
@@ -21,6 +21,8 @@ export class BootSession {
   readonly mounts: MountMade[] = [];
   readonly failures: ItemFailure[] = [];
   readonly warnings: ItemFailure[] = [];
+  /** What mount-persistent did to each state dir. */
+  readonly seeds: SeedRecord[] = [];
   /** The memory policy and the initramfs guard, for the report (SPEC §10). */
   readonly memory: MemoryReport = {};
   /** The policy memory-policy decided; the initramfs stage's guard uses it instead of deciding again. */

@@ -107,3 +107,31 @@ describe('mountRwPaths', () => {
     ]);
   });
 });
+
+describe('mountRwPaths through symlinks of the image', () => {
+  it('overlays the directory a link leads to, inside /sysroot, and records where it landed', async () => {
+    const sys = image('/run', '/etc');
+    await sys.mkdirp('/sysroot/var');
+    await sys.symlink('/run', '/sysroot/var/run');
+    await sys.symlink('../../../../tmp', '/sysroot/etc/out');
+    const ctx = stepContext(sys, {layout: 'RW_PATHS="/etc /var/run /etc/out"\n', step: 'mount-rw-paths'});
+    const err = await stepError(mountRwPaths(ctx));
+    expect(err.message).toBe('1 of 3 failed: /sysroot/etc/out');
+    expect(sys.calls.filter((c) => c.startsWith('mount '))).toEqual([
+      'mount overlay overlay /sysroot/etc',
+      'mount overlay overlay /sysroot/run',
+    ]);
+    expect(sys.mounts[1]?.options[0]).toBe('lowerdir=/sysroot/run');
+    expect(ctx.boot.mounts.map((m) => [m.target, m.requested])).toEqual([
+      ['/sysroot/etc', undefined],
+      ['/sysroot/run', '/sysroot/var/run'],
+    ]);
+    expect(ctx.boot.failures).toEqual([
+      expect.objectContaining({
+        item: '/sysroot/etc/out',
+        message:
+          'RW path /etc/out leads out of the root: /etc/out is a symlink to ../../../../tmp, which climbs above /',
+      }),
+    ]);
+  });
+});

@@ -2,6 +2,7 @@
 // loop-mounted image under /sysroot stays read-only.
 import {overlayBackingSpec, overlayMountSpec} from '../boot/mount-specs.ts';
 import type {StepContext} from './context.ts';
+import {orderByResolvedTarget, resolveInSysroot} from './in-sysroot.ts';
 import {forEachItem, mountDevice, mountPlain, warnItem} from './mounting.ts';
 
 export async function mountOverlayBase(ctx: StepContext): Promise<void> {
@@ -17,9 +18,11 @@ export async function mountOverlayBase(ctx: StepContext): Promise<void> {
 export async function mountRwPaths(ctx: StepContext): Promise<void> {
   await forEachItem(
     ctx,
-    ctx.boot.mountPlan.rwOverlays,
+    await orderByResolvedTarget(ctx, ctx.boot.mountPlan.rwOverlays),
     (o) => o.target,
-    async (overlay) => {
+    async (planned) => {
+      const target = await resolveInSysroot(ctx, planned.target, {what: `RW path ${planned.path}`});
+      const overlay = {...planned, target, lower: target};
       // A read-only root cannot grow a directory: the path must exist in the image.
       if (!(await ctx.sys.exists(overlay.target))) {
         warnItem(
@@ -31,7 +34,7 @@ export async function mountRwPaths(ctx: StepContext): Promise<void> {
         return;
       }
       await ctx.sys.mkdirp(overlay.upper, overlay.work);
-      await mountPlain(ctx, overlayMountSpec(overlay));
+      await mountPlain(ctx, overlayMountSpec(overlay), {requested: planned.target});
     },
   );
 }

@@ -1,11 +1,14 @@
 // The shared mechanics of the mounting steps: wait for a device by event, read its type, check it,
 // mount it, and record the mount for the report and fstab; and per-item failure handling for the
-// steps that mount many things (one bad volume must not cost the others).
+// steps that mount many things (one bad volume must not cost the others). Every path of a mount
+// under /sysroot is resolved inside it here (in-sysroot.ts), and the mount is recorded, for the
+// report and fstab, where it actually landed.
 
 import {BootError, hintOf} from '../boot/errors.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {FsckOptions} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
+import {resolveMountSpec} from './in-sysroot.ts';
 
 export interface MountOptions {
   /** How long to wait for the device to appear. */
@@ -14,10 +17,13 @@ export interface MountOptions {
   fsck?: FsckOptions;
   /** Mount this device instead of looking the source up (the loop device of the root image). */
   device?: string;
+  /** The target as planned, when the caller has resolved the spec's paths already. */
+  requested?: string;
 }
 
 /** Mount one planned device mount and record it; the recorded spec keeps the stable LABEL= source. */
-export async function mountDevice(ctx: StepContext, spec: MountSpec, opts: MountOptions): Promise<void> {
+export async function mountDevice(ctx: StepContext, planned: MountSpec, opts: MountOptions): Promise<void> {
+  const spec = await resolveMountSpec(ctx, planned);
   const device =
     opts.device ??
     (await ctx.sys.waitForDevice(spec.source, {timeoutMs: opts.timeoutSec * 1000, signal: ctx.signal}));
@@ -31,19 +37,44 @@ export async function mountDevice(ctx: StepContext, spec: MountSpec, opts: Mount
   }
   await ctx.sys.mkdirp(spec.target);
   const result = await ctx.sys.mount({...spec, source: device, fstype});
-  ctx.boot.mounts.push({...spec, fstype, step: ctx.step, device, result});
+  ctx.boot.mounts.push({
+    ...spec,
+    fstype,
+    step: ctx.step,
+    device,
+    result,
+    ...requested(opts.requested ?? planned.target, spec),
+  });
   ctx.log.info(
     `${spec.source} (${device}, ${fstype}) ${result === 'already' ? 'already on' : 'on'} ${spec.target}`,
   );
 }
 
-/** Mount a spec with no device behind it (tmpfs, overlay, bind) and record it. */
-export async function mountPlain(ctx: StepContext, spec: MountSpec): Promise<void> {
+/**
+ * Mount a spec with no device behind it (tmpfs, overlay, bind) and record it. `requested`: the
+ * target as planned, when the caller has resolved the spec's paths already.
+ */
+export async function mountPlain(
+  ctx: StepContext,
+  planned: MountSpec,
+  opts: {requested?: string} = {},
+): Promise<void> {
+  const spec = await resolveMountSpec(ctx, planned);
   const result = await ctx.sys.mount(spec);
-  ctx.boot.mounts.push({...spec, step: ctx.step, result});
+  ctx.boot.mounts.push({
+    ...spec,
+    step: ctx.step,
+    result,
+    ...requested(opts.requested ?? planned.target, spec),
+  });
   ctx.log.info(
     `${spec.fstype === 'none' ? `bind ${spec.source}` : spec.fstype} ${result === 'already' ? 'already on' : 'on'} ${spec.target}`,
   );
+}
+
+/** The planned target, when a symlink led the mount elsewhere. */
+function requested(planned: string, spec: MountSpec): {requested?: string} {
+  return planned === spec.target ? {} : {requested: planned};
 }
 
 /**

@@ -37,7 +37,7 @@ describe('runBoot', () => {
     const {exitCode, report} = await runBoot({sys, ...quiet});
     expect(exitCode).toBe(0);
     expect(report.status).toBe('ok');
-    expect(sys.calls.filter((c) => /^(mount|attachLoop|waitForDevice|copyUp) /.test(c))).toEqual([
+    expect(sys.calls.filter((c) => /^(mount|attachLoop|waitForDevice|copyTree) /.test(c))).toEqual([
       'mount tmpfs tmpfs /tmp',
       'waitForDevice LABEL=COS_STATE',
       'mount ext4 /dev/vda4 /run/initramfs/cos-state',
@@ -50,9 +50,9 @@ describe('runBoot', () => {
       'mount ext4 /dev/vda5 /sysroot/usr/local',
       'mount overlay overlay /sysroot/etc',
       'mount overlay overlay /sysroot/var',
-      'copyUp /sysroot/home /sysroot/usr/local/.state/home.bind',
+      'copyTree /sysroot/home /sysroot/usr/local/.state/.immucore/home.bind.staging',
       'mount none /sysroot/usr/local/.state/home.bind /sysroot/home',
-      'copyUp /sysroot/etc/ssh /sysroot/usr/local/.state/etc-ssh.bind',
+      'copyTree /sysroot/etc/ssh /sysroot/usr/local/.state/.immucore/etc-ssh.bind.staging',
       'mount none /sysroot/usr/local/.state/etc-ssh.bind /sysroot/etc/ssh',
     ]);
     const writes = sys.calls.filter((c) => c.startsWith('write '));

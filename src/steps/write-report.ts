@@ -34,6 +34,7 @@ export async function writeBootReport(
     warnings: boot.warnings,
     criticalPath: path,
     memory: boot.memory,
+    seeds: boot.seeds,
     ...timing,
   });
   await sys.mkdirp('/run/immucore');

@@ -4,20 +4,21 @@ import {realpathSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {MountSpec} from '../boot/mount-spec.ts';
+import type {TreeListing} from '../boot/seed.ts';
 import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs} from './argv.ts';
 import {blockInfoFromBlkid, parseBlkidExport} from './blkid.ts';
 import {type DeviceFilter, readBlockInfo} from './block-scan.ts';
-import {copyUp} from './copy-up.ts';
+import {copyEntries, copyTree} from './copy-up.ts';
 import {filterFromNames, findDevice, parseDeviceSpec} from './devices.ts';
 import {runTool} from './exec.ts';
 import {extCheckReason} from './ext-health.ts';
+import {readFsIdentity} from './fs-identity.ts';
 import {attachLoop, detachLoop} from './loop.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
 import {topMountAt} from './mountinfo.ts';
 import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
 import type {
   BlockInfo,
-  CopyUpResult,
   FsckOptions,
   FsckResult,
   MountEntry,
@@ -27,6 +28,7 @@ import type {
   WaitOptions,
 } from './sys.ts';
 import {SysError} from './sys.ts';
+import {listTree, statEntries} from './tree.ts';
 import {type DeviceEvents, UDEVADM_MONITOR, waitForEvent} from './wait-device.ts';
 
 export interface LinuxSysOptions {
@@ -75,11 +77,31 @@ export class LinuxSys implements Sys {
     }
   }
 
-  async writeText(p: string, text: string, opts: {mode?: number} = {}): Promise<void> {
+  async writeText(p: string, text: string, opts: {mode?: number; atomic?: boolean} = {}): Promise<void> {
     const real = this.resolvePath(p);
+    if (opts.atomic) return this.writeAtomic(p, real, text, opts.mode ?? 0o644);
     try {
       await fs.writeFile(real, text, opts.mode === undefined ? {} : {mode: opts.mode});
       if (opts.mode !== undefined) await fs.chmod(real, opts.mode);
+    } catch (err) {
+      throw fsError('write', p, err);
+    }
+  }
+
+  private async writeAtomic(p: string, real: string, text: string, mode: number): Promise<void> {
+    const tmp = `${real}.immucore-tmp`;
+    try {
+      // A temp file left by a power loss goes; `wx` then refuses anything that appears in its place.
+      await fs.rm(tmp, {force: true});
+      const fh = await fs.open(tmp, 'wx', mode);
+      try {
+        await fh.writeFile(text);
+        await fh.chmod(mode);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(tmp, real);
     } catch (err) {
       throw fsError('write', p, err);
     }
@@ -122,8 +144,63 @@ export class LinuxSys implements Sys {
     return fs.readlink(this.resolvePath(p)).catch(() => undefined);
   }
 
-  copyUp(from: string, to: string): Promise<CopyUpResult> {
-    return copyUp(this.resolvePath(from), this.resolvePath(to));
+  async realpath(p: string): Promise<string | undefined> {
+    const real = await fs.realpath(this.resolvePath(p)).catch(() => undefined);
+    return real === undefined ? undefined : toRootRelative(this.root, real);
+  }
+
+  listTree(p: string): Promise<TreeListing | undefined> {
+    return listTree(this.resolvePath(p));
+  }
+
+  statEntries(p: string, paths: string[]): Promise<TreeListing> {
+    return statEntries(this.resolvePath(p), paths);
+  }
+
+  copyTree(from: string, to: string): Promise<void> {
+    return copyTree(this.resolvePath(from), this.resolvePath(to));
+  }
+
+  copyEntries(from: string, entries: string[], to: string): Promise<void> {
+    return copyEntries(this.resolvePath(from), entries, this.resolvePath(to));
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fs.rename(this.resolvePath(from), this.resolvePath(to)).catch((err) => {
+      throw fsError(`move ${from} to`, to, err);
+    });
+  }
+
+  async removeScratch(p: string): Promise<void> {
+    await fs.rm(this.resolvePath(p), {recursive: true, force: true}).catch((err) => {
+      throw fsError('remove', p, err);
+    });
+  }
+
+  async setAttributes(p: string, attrs: {mode: number; uid: number; gid: number}): Promise<void> {
+    const real = this.resolvePath(p);
+    try {
+      await fs.lchown(real, attrs.uid, attrs.gid);
+      // After chown, which clears setuid and setgid bits.
+      if (!(await fs.lstat(real)).isSymbolicLink()) await fs.chmod(real, attrs.mode);
+    } catch (err) {
+      throw fsError('set the mode and owner of', p, err);
+    }
+  }
+
+  async syncFs(p: string): Promise<void> {
+    // `sync -f` is syncfs(2) on the one filesystem (coreutils 8.24); busybox's may lack it.
+    const ok = await runTool(['sync', '-f', this.resolvePath(p)]).then(
+      () => true,
+      () => false,
+    );
+    if (!ok) await runTool(['sync']);
+  }
+
+  fsIdentity(device: string): Promise<string | undefined> {
+    return readFsIdentity(this.devicePath(device)).catch((err) => {
+      throw fsError('read the superblock of', device, err);
+    });
   }
 
   mount(spec: MountSpec): Promise<'mounted' | 'already'> {

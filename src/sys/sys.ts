@@ -7,6 +7,7 @@
 // expected (a mount source, `probe`, `fsck`, `detachLoop`), and every device Sys returns.
 import type {FsckMode, FsckRepair} from '../boot/boot-config.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
+import type {TreeListing} from '../boot/seed.ts';
 
 /** One line of /proc/self/mountinfo, with `target` relative to the Sys root. */
 export interface MountEntry {
@@ -81,11 +82,6 @@ export interface RunResult {
   stderr: string;
 }
 
-export interface CopyUpResult {
-  /** Top-most entries that were missing in `to` and were copied (a whole missing tree counts once). */
-  copied: number;
-}
-
 export interface Sys {
   /** The real directory that immucore's `/` stands for. */
   readonly root: string;
@@ -94,8 +90,12 @@ export interface Sys {
 
   // Files. Missing is `undefined`; every other failure throws a SysError.
   readText(path: string): Promise<string | undefined>;
-  /** Creates or replaces the file; `mode` is applied even when the file already existed. */
-  writeText(path: string, text: string, opts?: {mode?: number}): Promise<void>;
+  /**
+   * Creates or replaces the file; `mode` is applied even when the file already existed. `atomic`:
+   * written under a temp name beside it, flushed, then renamed over it, so a power loss leaves the
+   * old file or the new one, never part of one, and a symlink at `path` is replaced, not followed.
+   */
+  writeText(path: string, text: string, opts?: {mode?: number; atomic?: boolean}): Promise<void>;
   mkdirp(...paths: string[]): Promise<void>;
   exists(path: string): Promise<boolean>;
   readdir(path: string): Promise<string[] | undefined>;
@@ -103,10 +103,41 @@ export interface Sys {
   symlink(target: string, path: string): Promise<'created' | 'already'>;
   readlink(path: string): Promise<string | undefined>;
   /**
-   * Copy the tree `from` into `to` preserving owner, mode, timestamps, xattrs, symlinks, hard links
-   * and special files. Nothing that exists in `to` is touched: not a file, not a directory's mode.
+   * `path` with every symlink followed by the kernel, as a Sys path; `undefined` when it does not
+   * exist or leads outside the Sys root. The kernel follows an absolute link from the machine's `/`,
+   * not from a root inside it: equal to `path` means only "no symlink on the way" (RootView's fast path).
    */
-  copyUp(from: string, to: string): Promise<CopyUpResult>;
+  realpath(path: string): Promise<string | undefined>;
+
+  // Persistent state seeds (src/steps/seed-state.ts).
+  /** Every entry below the directory `path` as lstat sees it, `''` for `path` itself; undefined if missing. */
+  listTree(path: string): Promise<TreeListing | undefined>;
+  /**
+   * The entries of the directory `path` at `paths` (relative, every parent listed too). Nothing
+   * below a missing entry or a non-directory is looked up, so a symlink is never followed.
+   */
+  statEntries(path: string, paths: string[]): Promise<TreeListing>;
+  /**
+   * Copy the directory `from` to `to`, which must not exist: the directory's own mode, owner and
+   * xattrs, and everything in it with owner, mode, timestamps, xattrs, symlinks, hard links and
+   * special files.
+   */
+  copyTree(from: string, to: string): Promise<void>;
+  /** Copy `entries` (relative to `from`, each whole) into the directory `to`, parents recreated, as copyTree. */
+  copyEntries(from: string, entries: string[], to: string): Promise<void>;
+  /** rename(2): replaces a file or symlink at `to`. */
+  rename(from: string, to: string): Promise<void>;
+  /** Remove a tree immucore itself made (a staging dir); missing is fine. Never used on state. */
+  removeScratch(path: string): Promise<void>;
+  /** Set the mode and owner of `path`, not following a symlink. */
+  setAttributes(path: string, attrs: {mode: number; uid: number; gid: number}): Promise<void>;
+  /** Flush the filesystem holding `path` (syncfs), so what is written next describes data on disk. */
+  syncFs(path: string): Promise<void>;
+  /**
+   * What identifies the filesystem on `device` and its content (fstype, UUID, a hash of the
+   * superblock; see fs-identity.ts); undefined when no filesystem is recognised.
+   */
+  fsIdentity(device: string): Promise<string | undefined>;
 
   // Mounts.
   /**

@@ -161,6 +161,28 @@ describe('a disk boot', () => {
     expect(await fs.readFile(t.path('sysroot/etc/ssh/sshd_config'), 'utf8')).toBe('Port 2200\n');
   });
 
+  it("seeds a state dir with the image directory's own mode, owner and xattrs", async () => {
+    const machine = await makeMachine(t, {
+      imageExtra: {
+        root: {dir: true, mode: 0o700, xattrs: {'user.origin': 'image'}},
+        'root/.profile': 'PS1=#\n',
+        'etc/ssh': {dir: true, mode: 0o750, uid: 0, gid: 42},
+      },
+    });
+    const {result} = await machine.boot('root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img', {
+      layout: KAIROS_LAYOUT,
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    const state = (p: string) => fs.stat(t.path(`sysroot/usr/local/.state/${p}`));
+    expect(((await state('root.bind')).mode & 0o7777).toString(8)).toBe('700');
+    expect(((await fs.stat(t.path('sysroot/root'))).mode & 0o7777).toString(8)).toBe('700');
+    expect(await fs.readFile(t.path('sysroot/root/.profile'), 'utf8')).toBe('PS1=#\n');
+    const ssh = await state('etc-ssh.bind');
+    expect({mode: (ssh.mode & 0o7777).toString(8), gid: ssh.gid}).toEqual({mode: '750', gid: 42});
+    const {stdout} = await execa('getfattr', ['--only-values', '-n', 'user.origin', t.path('sysroot/root')]);
+    expect(stdout).toBe('image');
+  });
+
   it('overlays persistent paths on the state dir with PERSISTENT_STATE_BIND=false', async () => {
     const machine = await makeMachine(t);
     const layout = `${KAIROS_LAYOUT}PERSISTENT_STATE_BIND=false\n`;

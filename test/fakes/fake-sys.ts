@@ -5,10 +5,10 @@
 // that forgets to make a directory fails here too. Integration tests use LinuxSys instead.
 import path from 'node:path';
 import type {MountSpec} from '../../src/boot/mount-spec.ts';
+import type {TreeEntry, TreeListing} from '../../src/boot/seed.ts';
 import {resolveUnder} from '../../src/sys/paths.ts';
 import {
   type BlockInfo,
-  type CopyUpResult,
   type FsckOptions,
   type FsckResult,
   type MountEntry,
@@ -47,7 +47,8 @@ export class FakeSys implements Sys {
   readonly root = '/';
   /**
    * Every call with an effect, in order: `write <path>`, `symlink <path> -> <target>`,
-   * `copyUp <from> <to>`, `mount <fstype> <source> <target>`, `unmount <target>`,
+   * `copyTree <from> <to>`, `copyEntries <from> <to> <entries>`, `rename <from> <to>`,
+   * `removeScratch <path>`, `setAttributes <path> <mode> <uid>:<gid>`, `syncFs <path>`, `mount <fstype> <source> <target>`, `unmount <target>`,
    * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`, `fsck <device> <mode>`,
    * `run <argv>`. Not `mkdirp` (check `dirs`), nor reads.
    */
@@ -55,6 +56,8 @@ export class FakeSys implements Sys {
   readonly files = new Map<string, {text: string; mode?: number}>();
   readonly dirs = new Set<string>(['/']);
   readonly links = new Map<string, string>();
+  /** Mode, owner and mtime of any path, where a test sets them (default 0755/0644/0777, root, 0). */
+  readonly meta = new Map<string, Partial<TreeEntry>>();
   /** Every tool run, as its argv. */
   readonly runs: string[][] = [];
   /** Every mount made (an `already` one is not), in order; unmounting does not remove it. */
@@ -68,7 +71,7 @@ export class FakeSys implements Sys {
   private readonly loopInfo: BlockInfo;
   private readonly loops = new Map<string, string>();
   private readonly active: MountSpec[] = [];
-  private readonly faults: Array<{op: string | RegExp; code: string}> = [];
+  private readonly faults: Array<{op: string | RegExp; code: string; times: number}> = [];
   private nextLoop = 7;
 
   constructor(opts: FakeSysOptions = {}) {
@@ -91,10 +94,11 @@ export class FakeSys implements Sys {
   /**
    * Make every later operation that matches `op` throw a SysError with `code`. Operations read as the
    * calls do (`mount overlay overlay /sysroot/var`), plus `mkdirp <path>` and `read <path>`; a string
-   * must match whole. A recorded call is recorded before it fails.
+   * must match whole. A recorded call is recorded before it fails. `times`: fail that often, then
+   * succeed (a disk that was full, then freed).
    */
-  fail(op: string | RegExp, code = 'EIO'): this {
-    this.faults.push({op, code});
+  fail(op: string | RegExp, code = 'EIO', opts: {times?: number} = {}): this {
+    this.faults.push({op, code, times: opts.times ?? Number.POSITIVE_INFINITY});
     return this;
   }
 
@@ -111,7 +115,8 @@ export class FakeSys implements Sys {
     return this.files.get(at)?.text;
   }
 
-  async writeText(p: string, text: string, opts: {mode?: number} = {}) {
+  /** `atomic` changes nothing here: the fake has no power to lose. */
+  async writeText(p: string, text: string, opts: {mode?: number; atomic?: boolean} = {}) {
     const at = this.resolvePath(p);
     this.record(`write ${at}`);
     if (!this.dirs.has(parentOf(at))) throw new SysError(`Cannot write ${at}: ENOENT`, {code: 'ENOENT'});
@@ -164,42 +169,108 @@ export class FakeSys implements Sys {
     return this.links.get(this.resolvePath(p));
   }
 
-  /** Like LinuxSys: a missing `to` gets the whole tree (1); else each top-most missing entry counts. */
-  async copyUp(from: string, to: string): Promise<CopyUpResult> {
+  /** `p` when it exists and no component of it is a symlink; else the link followed (undefined if missing). */
+  async realpath(p: string) {
+    let at = this.resolvePath(p);
+    for (let hops = 0; hops < 40; hops++) {
+      const d = this.firstLink(at);
+      if (d === undefined) return this.has(at) ? at : undefined;
+      at = path.posix.resolve(parentOf(d), this.links.get(d) as string) + at.slice(d.length);
+    }
+    return undefined;
+  }
+
+  /** The top-most component of `at` that is a symlink. */
+  private firstLink(at: string): string | undefined {
+    const parts = at.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const d = `/${parts.slice(0, i).join('/')}`;
+      if (this.links.has(d)) return d;
+    }
+    return undefined;
+  }
+
+  // Persistent state seeds.
+
+  /** Like LinuxSys: lstat's view of every entry below `p`; mode, owner and mtime from `meta`. */
+  async listTree(p: string): Promise<TreeListing | undefined> {
+    const at = this.resolvePath(p);
+    this.check(`listTree ${at}`);
+    if (!this.has(at)) return undefined;
+    if (!this.dirs.has(at)) throw new SysError(`Cannot list ${at}: not a directory`, {code: 'ENOTDIR'});
+    const out: TreeListing = new Map();
+    for (const x of [at, ...this.below(at)]) out.set(x === at ? '' : x.slice(at.length + 1), this.entry(x));
+    return out;
+  }
+
+  /** Like LinuxSys: only below directories, never through a link. */
+  async statEntries(p: string, paths: string[]): Promise<TreeListing> {
+    const at = this.resolvePath(p);
+    const out: TreeListing = new Map();
+    for (const rel of [...paths].sort()) {
+      const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+      if (rel !== '' && out.get(parent)?.type !== 'dir') continue;
+      const x = rel === '' ? at : `${at}/${rel}`;
+      if (this.has(x)) out.set(rel, this.entry(x));
+    }
+    return out;
+  }
+
+  async copyTree(from: string, to: string) {
     const [src, dst] = [this.resolvePath(from), this.resolvePath(to)];
-    this.record(`copyUp ${src} ${dst}`);
+    this.record(`copyTree ${src} ${dst}`);
     if (!this.dirs.has(src))
       throw new SysError(`Cannot copy up ${src}: not a directory`, {
         code: this.has(src) ? 'ENOTDIR' : 'ENOENT',
       });
-    if (this.has(dst) && !this.dirs.has(dst))
-      throw new SysError(`Cannot copy up into ${dst}: it exists and is not a directory`, {code: 'ENOTDIR'});
-    const whole = !this.dirs.has(dst);
-    const tops: string[] = [];
-    const skipped: string[] = [];
-    const entries = [...this.dirs, ...this.files.keys(), ...this.links.keys()]
-      .filter((x) => x.startsWith(`${src}/`))
-      .sort();
-    for (const entry of entries) {
-      const below = (list: string[]) => list.some((s) => entry.startsWith(`${s}/`));
-      if (below(skipped)) continue;
-      const there = `${dst}${entry.slice(src.length)}`;
-      if (!below(tops)) {
-        if (this.has(there)) {
-          // A directory on both sides is walked; anything else already there is left alone.
-          if (!(this.dirs.has(entry) && this.dirs.has(there))) skipped.push(entry);
-          continue;
-        }
-        tops.push(entry);
-      }
-      this.addDirs(this.dirs.has(entry) ? there : parentOf(there));
-      const file = this.files.get(entry);
-      const link = this.links.get(entry);
-      if (file) this.files.set(there, {...file});
-      else if (link !== undefined) this.links.set(there, link);
+    if (this.has(dst)) throw new SysError(`Cannot copy ${src} to ${dst}: ${dst} exists`, {code: 'EEXIST'});
+    this.addDirs(parentOf(dst));
+    this.copyPath(src, dst);
+  }
+
+  async copyEntries(from: string, entries: string[], to: string) {
+    const [src, dst] = [this.resolvePath(from), this.resolvePath(to)];
+    this.record(`copyEntries ${src} ${dst} ${entries.join(' ')}`);
+    for (const rel of entries) {
+      if (!this.has(`${src}/${rel}`)) throw new SysError(`cp: cannot stat '${rel}'`, {code: 'EEXIT'});
+      this.addDirs(parentOf(`${dst}/${rel}`));
+      this.copyPath(`${src}/${rel}`, `${dst}/${rel}`);
     }
-    this.addDirs(dst);
-    return {copied: whole ? 1 : tops.length};
+  }
+
+  /** Like rename(2): replaces a file or link, refuses a directory in the way or a missing parent. */
+  async rename(from: string, to: string) {
+    const [src, dst] = [this.resolvePath(from), this.resolvePath(to)];
+    this.record(`rename ${src} ${dst}`);
+    if (!this.has(src)) throw new SysError(`Cannot move ${src}: ENOENT`, {code: 'ENOENT'});
+    if (!this.dirs.has(parentOf(dst)))
+      throw new SysError(`Cannot move ${src} to ${dst}: ENOENT`, {code: 'ENOENT'});
+    if (this.dirs.has(dst)) throw new SysError(`Cannot move ${src} to ${dst}: EISDIR`, {code: 'EISDIR'});
+    this.drop(dst);
+    this.copyPath(src, dst);
+    this.drop(src);
+  }
+
+  async removeScratch(p: string) {
+    const at = this.resolvePath(p);
+    this.record(`removeScratch ${at}`);
+    this.drop(at);
+  }
+
+  async setAttributes(p: string, attrs: {mode: number; uid: number; gid: number}) {
+    const at = this.resolvePath(p);
+    this.record(`setAttributes ${at} ${attrs.mode.toString(8)} ${attrs.uid}:${attrs.gid}`);
+    this.meta.set(at, {...this.meta.get(at), ...attrs});
+  }
+
+  async syncFs(p: string) {
+    this.record(`syncFs ${this.resolvePath(p)}`);
+  }
+
+  /** From the device's BlockInfo: change its uuid to boot "another image". */
+  async fsIdentity(device: string) {
+    const info = this.devices.find((d) => d.device === device)?.info;
+    return info && `${info.fstype} UUID=${info.uuid ?? ''} LABEL=${info.label ?? ''}`;
   }
 
   // Mounts.
@@ -321,6 +392,55 @@ export class FakeSys implements Sys {
     });
   }
 
+  /** Every path strictly below `at`, sorted. */
+  private below(at: string): string[] {
+    return [...this.dirs, ...this.files.keys(), ...this.links.keys()]
+      .filter((x) => x.startsWith(`${at}/`))
+      .sort();
+  }
+
+  private entry(x: string): TreeEntry {
+    const m = this.meta.get(x) ?? {};
+    const file = this.files.get(x);
+    const link = this.links.get(x);
+    const type = this.dirs.has(x) ? 'dir' : link !== undefined ? 'link' : 'file';
+    const mode = m.mode ?? file?.mode ?? (type === 'dir' ? 0o755 : type === 'link' ? 0o777 : 0o644);
+    const e: TreeEntry = {
+      type,
+      mode,
+      uid: m.uid ?? 0,
+      gid: m.gid ?? 0,
+      size: file ? Buffer.byteLength(file.text) : 0,
+      mtimeMs: m.mtimeMs ?? 0,
+    };
+    if (link !== undefined) e.link = link;
+    return e;
+  }
+
+  /** Copy `src` and everything below it to `dst`, with its meta (a copy keeps everything). */
+  private copyPath(src: string, dst: string) {
+    for (const x of [src, ...this.below(src)]) {
+      const there = `${dst}${x.slice(src.length)}`;
+      if (this.dirs.has(x)) this.dirs.add(there);
+      const file = this.files.get(x);
+      if (file) this.files.set(there, {...file});
+      const link = this.links.get(x);
+      if (link !== undefined) this.links.set(there, link);
+      const meta = this.meta.get(x);
+      if (meta) this.meta.set(there, {...meta});
+    }
+  }
+
+  /** Forget `at` and everything below it. */
+  private drop(at: string) {
+    for (const x of [at, ...this.below(at)]) {
+      this.dirs.delete(x);
+      this.files.delete(x);
+      this.links.delete(x);
+      this.meta.delete(x);
+    }
+  }
+
   private has(p: string): boolean {
     return this.dirs.has(p) || this.files.has(p) || this.links.has(p);
   }
@@ -335,7 +455,10 @@ export class FakeSys implements Sys {
   }
 
   private check(op: string) {
-    const fault = this.faults.find((f) => (typeof f.op === 'string' ? f.op === op : f.op.test(op)));
+    const fault = this.faults.find(
+      (f) => f.times > 0 && (typeof f.op === 'string' ? f.op === op : f.op.test(op)),
+    );
+    if (fault) fault.times--;
     if (fault) throw new SysError(`${op}: ${fault.code} (injected)`, {code: fault.code});
   }
 }

@@ -53,6 +53,8 @@ export interface MachineOptions {
   extra?: Record<string, Tree>;
   /** Files in the root image (all images). */
   imageExtra?: Tree;
+  /** Files in one root image only (after imageExtra): an upgrade is booting another image. */
+  imageTrees?: Partial<Record<'active' | 'passive' | 'recovery', Tree>>;
 }
 
 export interface Machine {
@@ -81,7 +83,7 @@ export async function makeMachine(t: TempRoot, opts: MachineOptions = {}): Promi
     const file = await t.makeExt4Image({
       label: imageLabel[name],
       name: `${name}.img`,
-      tree: rootTree(name, opts.imageExtra),
+      tree: rootTree(name, {...opts.imageExtra, ...opts.imageTrees?.[name]}),
       sizeMiB: 24,
     });
     (name === 'recovery' ? recoveryTree : stateTree)[`cOS/${name}.img`] = {copyFrom: file};

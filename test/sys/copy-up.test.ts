@@ -1,4 +1,4 @@
-// Copy-up of a persistent path: everything preserved, nothing that exists in the state dir touched.
+// Copy-up of a persistent path into a staging dir: everything preserved, the directory itself too.
 import fs from 'node:fs/promises';
 import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
@@ -7,7 +7,6 @@ import type {Tree} from '../helpers/tree.ts';
 import {writeTree} from '../helpers/tree.ts';
 
 const OLD = new Date('2020-01-02T03:04:05Z');
-const NEW = new Date('2030-01-01T00:00:00Z');
 
 const IMAGE: Tree = {
   '': {dir: true, mode: 0o755, mtime: OLD},
@@ -36,19 +35,24 @@ async function getfattr(p: string, name: string): Promise<string> {
   return stdout;
 }
 
-describe('copyUp', () => {
+describe('copyTree', () => {
   const t = withTempRoot();
 
-  it('copies a whole tree into a missing state dir, preserving everything', async () => {
-    await writeTree(t.path('/sysroot/etc'), IMAGE);
-    expect(await t.sys.copyUp('/sysroot/etc', '/state/etc.bind')).toEqual({copied: 1});
+  it('copies a directory whole into a missing one: the directory itself and everything in it', async () => {
+    await writeTree(t.path('/sysroot/etc'), {
+      ...IMAGE,
+      '': {dir: true, mode: 0o700, uid: 5, xattrs: {'user.top': 'y'}},
+    });
+    await t.sys.copyTree('/sysroot/etc', '/state/.immucore/etc.bind.staging');
     const src = (p: string) => t.path(`/sysroot/etc/${p}`);
-    const dst = (p: string) => t.path(`/state/etc.bind/${p}`);
+    const dst = (p: string) => t.path(`/state/.immucore/etc.bind.staging/${p}`);
     for (const p of ['', 'hostname', 'shadow', 'app', 'app/config', 'app/fifo', 'app/link']) {
       const [a, b] = await Promise.all([fs.lstat(src(p)), fs.lstat(dst(p))]);
       expect({p, mode: b.mode, uid: b.uid, gid: b.gid}).toEqual({p, mode: a.mode, uid: a.uid, gid: a.gid});
       if (!a.isSymbolicLink()) expect({p, mtime: b.mtimeMs}).toEqual({p, mtime: a.mtimeMs});
     }
+    expect((await fs.stat(dst(''))).mode & 0o7777).toBe(0o700);
+    expect(await getfattr(dst(''), 'user.top')).toBe('y');
     expect((await fs.stat(dst('app/config'))).mode & 0o7777).toBe(0o741);
     expect((await fs.stat(dst('app/config'))).uid).toBe(1234);
     expect((await fs.lstat(dst('app/fifo'))).isFIFO()).toBe(true);
@@ -57,31 +61,6 @@ describe('copyUp', () => {
     expect((await fs.stat(dst('app/hard1'))).ino).toBe((await fs.stat(dst('app/hard2'))).ino);
     expect(await getfattr(dst('app/config'), 'user.origin')).toBe('image');
     expect(await getfattr(dst('app'), 'user.dir')).toBe('yes');
-  });
-
-  it('never touches what the state dir has: files, newer files, directory modes', async () => {
-    await writeTree(t.path('/sysroot/etc'), {...IMAGE, 'ssh/new_key': 'from the new image'});
-    await writeTree(t.path('/state/etc.bind'), {
-      hostname: {content: 'state', mtime: NEW},
-      ssh: {dir: true, mode: 0o700},
-      'ssh/ssh_config': {content: 'mine', mtime: OLD},
-      app: {content: 'a file where the image has a dir'},
-      'only-in-state': 'kept',
-    });
-    const res = await t.sys.copyUp('/sysroot/etc', '/state/etc.bind');
-    // shadow and ssh/new_key were missing; app is a file in the state and stays one.
-    expect(res).toEqual({copied: 2});
-    const dst = (p: string) => t.path(`/state/etc.bind/${p}`);
-    expect(await fs.readFile(dst('hostname'), 'utf8')).toBe('state');
-    expect((await fs.stat(dst('hostname'))).mtime).toEqual(NEW);
-    expect(await fs.readFile(dst('ssh/ssh_config'), 'utf8')).toBe('mine');
-    expect((await fs.stat(dst('ssh'))).mode & 0o7777).toBe(0o700);
-    expect(await fs.readFile(dst('ssh/new_key'), 'utf8')).toBe('from the new image');
-    expect(await fs.readFile(dst('app'), 'utf8')).toBe('a file where the image has a dir');
-    expect(await fs.readFile(dst('only-in-state'), 'utf8')).toBe('kept');
-    expect((await fs.stat(dst('shadow'))).gid).toBe(42);
-    // A second run finds nothing to do.
-    expect(await t.sys.copyUp('/sysroot/etc', '/state/etc.bind')).toEqual({copied: 0});
   });
 
   it('copies from a read-only ext4 root image, xattrs included', async () => {
@@ -93,16 +72,31 @@ describe('copyUp', () => {
     );
     await t.sys.mkdirp('/sysroot');
     await t.sys.mount({source: dev, target: '/sysroot', fstype: 'ext4', options: ['ro']});
-    await t.sys.copyUp('/sysroot/var/lib', '/sysroot-state/var-lib.bind');
+    await t.sys.copyTree('/sysroot/var/lib', '/sysroot-state/var-lib.bind');
     const copied = t.path('/sysroot-state/var-lib.bind/x/data');
     expect((await fs.stat(copied)).uid).toBe(7);
     expect(await getfattr(copied, 'user.k')).toBe('v');
   });
 
-  it('refuses a source that is not a directory, and a target that is a file', async () => {
+  it('refuses a source that is not a directory, and a target that exists', async () => {
     await writeTree(t.path('/'), {'sysroot/etc/motd': 'x', 'state/file': 'y'});
-    await expect(t.sys.copyUp('/sysroot/nope', '/state/a')).rejects.toMatchObject({code: 'ENOENT'});
-    await expect(t.sys.copyUp('/sysroot/etc/motd', '/state/a')).rejects.toMatchObject({code: 'ENOTDIR'});
-    await expect(t.sys.copyUp('/sysroot/etc', '/state/file')).rejects.toMatchObject({code: 'ENOTDIR'});
+    await expect(t.sys.copyTree('/sysroot/nope', '/state/a')).rejects.toMatchObject({code: 'ENOENT'});
+    await expect(t.sys.copyTree('/sysroot/etc/motd', '/state/a')).rejects.toMatchObject({code: 'ENOTDIR'});
+    await expect(t.sys.copyTree('/sysroot/etc', '/state/file')).rejects.toMatchObject({code: 'EEXIST'});
+  });
+});
+
+describe('copyEntries', () => {
+  const t = withTempRoot();
+
+  it('copies the named entries whole, parents recreated with their attributes, nothing else', async () => {
+    await writeTree(t.path('/sysroot/etc'), {...IMAGE, 'ssh/-odd name': 'odd'});
+    await t.sys.mkdirp('/staging');
+    await t.sys.copyEntries('/sysroot/etc', ['app', 'ssh/-odd name', 'shadow'], '/staging');
+    expect((await fs.readdir(t.path('/staging'))).sort()).toEqual(['app', 'shadow', 'ssh']);
+    expect(await fs.readdir(t.path('/staging/ssh'))).toEqual(['-odd name']);
+    expect((await fs.stat(t.path('/staging/app/config'))).uid).toBe(1234);
+    expect((await fs.stat(t.path('/staging/shadow'))).gid).toBe(42);
+    expect(await getfattr(t.path('/staging/app'), 'user.dir')).toBe('yes');
   });
 });

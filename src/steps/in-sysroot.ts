@@ -1,0 +1,128 @@
+// Every path under /sysroot that immucore mounts on, binds from or creates is resolved inside
+// /sysroot first, as the booted system will see it. Handed to mount(2) or mkdir as a string, an
+// absolute symlink in the image (/var/run → /run, openSUSE's /etc/ssl/certs → /var/lib/...) is
+// followed from the initramfs's own `/`, and the mount lands there; a symlinked state dir on the
+// persistent volume is bound from wherever it points. One resolver, used by the mounting helpers
+// for every mount and by the steps that touch a path before they mount it.
+import {BootError} from '../boot/errors.ts';
+import {stripSysroot} from '../boot/fstab.ts';
+import type {MountSpec} from '../boot/mount-spec.ts';
+import {compareMountOrder, isSameOrBelow} from '../boot/names.ts';
+import {SYSROOT} from '../boot/plan.ts';
+import {type LinkStep, RootView} from '../sys/root-view.ts';
+import type {StepContext} from './context.ts';
+
+/** A tree a path must stay in (a state dir in the persistent state target), and the fix if not. */
+export interface Confine {
+  /** A Sys path, already resolved. */
+  path: string;
+  /** `the persistent state target /usr/local/.state`. */
+  name: string;
+  hint: (link: string) => string;
+}
+
+export interface ResolveOptions {
+  /** What the path is, for errors: `Persistent path /etc/ssh`. */
+  what?: string;
+  within?: Confine;
+}
+
+const PATH_OPTIONS = ['lowerdir', 'upperdir', 'workdir'];
+
+/**
+ * The Sys path `p` leads to inside /sysroot; paths outside /sysroot are returned as they are.
+ * Refuses a path whose symlinks climb above the root, lead to the root itself, or (`within`) leave
+ * the tree it must stay in, naming the link, where it leads, and the fix.
+ */
+export async function resolveInSysroot(
+  ctx: StepContext,
+  p: string,
+  opts: ResolveOptions = {},
+): Promise<string> {
+  if (!p.startsWith(`${SYSROOT}/`)) return p;
+  const shown = stripSysroot(p);
+  const what = opts.what ?? shown;
+  const r = await new RootView(ctx.sys, SYSROOT).resolveInside(shown);
+  if (r.kind === 'escapes') {
+    const at = r.link?.at ?? shown;
+    throw new BootError(
+      `${what} leads out of the root: ${r.link ? `${r.link.at} is a symlink to ${r.link.target}, which climbs above /` : 'it climbs above /'}`,
+      {
+        input: shown,
+        hint:
+          opts.within && isStateSide(at, opts.within)
+            ? opts.within.hint(at)
+            : `Point ${at} at a path inside the image (an absolute link is read from the image's own /), or take ${shown} out of the layout.`,
+      },
+    );
+  }
+  const led = stripSysroot(r.path);
+  if (r.path === SYSROOT) {
+    throw new BootError(`${what} leads to / itself: ${describeLinks(r.links)}`, {
+      input: shown,
+      hint: `Point ${r.links.at(-1)?.at ?? shown} at a directory, or take ${shown} out of the layout.`,
+    });
+  }
+  if (opts.within && !isSameOrBelow(r.path, opts.within.path)) {
+    const link = r.links.find((l) => isStateSide(l.at, opts.within as Confine))?.at ?? shown;
+    throw new BootError(`${what} leads to ${led}, out of ${opts.within.name}: ${describeLinks(r.links)}`, {
+      input: shown,
+      hint: opts.within.hint(link),
+    });
+  }
+  if (r.links.length) ctx.log.info(`${shown} leads to ${led} (${describeLinks(r.links)})`);
+  return r.path;
+}
+
+/** The spec with its target, bind source and overlay dirs under /sysroot resolved inside it. */
+export async function resolveMountSpec(ctx: StepContext, spec: MountSpec): Promise<MountSpec> {
+  const isBind = spec.options.includes('bind') || spec.options.includes('rbind');
+  const options: string[] = [];
+  for (const o of spec.options) {
+    const at = o.indexOf('=');
+    if (at < 0 || !PATH_OPTIONS.includes(o.slice(0, at))) {
+      options.push(o);
+      continue;
+    }
+    const dirs: string[] = [];
+    for (const d of o.slice(at + 1).split(':')) dirs.push(await resolveInSysroot(ctx, d));
+    options.push(`${o.slice(0, at)}=${dirs.join(':')}`);
+  }
+  return {
+    ...spec,
+    source: isBind ? await resolveInSysroot(ctx, spec.source) : spec.source,
+    target: await resolveInSysroot(ctx, spec.target),
+    options,
+  };
+}
+
+/**
+ * Items in mount order by where their targets lead, parents first: a path a symlink leads below
+ * another (/etc/ssl/certs → /var/lib/ca-certificates/pem) is mounted after that one, not hidden
+ * by it. A path that cannot be resolved keeps its planned place; resolving it again reports why.
+ */
+export async function orderByResolvedTarget<T extends {target: string}>(
+  ctx: StepContext,
+  items: T[],
+): Promise<T[]> {
+  const view = new RootView(ctx.sys, SYSROOT);
+  const keyed = await Promise.all(
+    items.map(async (item, i) => {
+      if (!item.target.startsWith(`${SYSROOT}/`)) return {item, key: item.target, i};
+      const r = await view.resolveInside(stripSysroot(item.target)).catch(() => undefined);
+      return {item, key: r?.kind === 'inside' ? r.path : item.target, i};
+    }),
+  );
+  return keyed
+    .sort((a, b) => compareMountOrder(stripSysroot(a.key), stripSysroot(b.key)) || a.i - b.i)
+    .map((k) => k.item);
+}
+
+function describeLinks(links: LinkStep[]): string {
+  return links.map((l) => `${l.at} is a symlink to ${l.target}`).join(', then ');
+}
+
+/** Is the link at `at` (a path in /sysroot) inside the confined tree, i.e. on the state side? */
+function isStateSide(at: string, within: Confine): boolean {
+  return isSameOrBelow(`${SYSROOT}${at}`, within.path);
+}

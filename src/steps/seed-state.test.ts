@@ -1,0 +1,161 @@
+// Seeding a state dir on the fake: a first seed through a staging dir, an upgrade that brings in
+// what the image changed and leaves what the user did, the same image costing no walk, and a seed
+// cut short resuming next boot. What to copy is decided (and tested) in src/boot/seed.ts.
+import {describe, expect, it} from 'vitest';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
+import {parseManifest} from '../boot/seed-manifest.ts';
+import {type SeedJob, seedStateDir} from './seed-state.ts';
+
+const STATE = '/state';
+const JOB: SeedJob = {
+  path: '/etc/ssh',
+  name: 'etc-ssh.bind',
+  source: '/sysroot/etc/ssh',
+  stateDir: `${STATE}/etc-ssh.bind`,
+  seedDir: `${STATE}/.immucore`,
+  image: 'ext4 UUID=v1',
+};
+const V2 = {...JOB, image: 'ext4 UUID=v2'};
+const at = (p: string) => `${STATE}/etc-ssh.bind/${p}`;
+const seedFile = (suffix: string) => `${STATE}/.immucore/etc-ssh.bind${suffix}`;
+
+/** An image's /etc/ssh, files written at second `sec`. */
+function image(sys: FakeSys, files: Record<string, string>, sec = 1): FakeSys {
+  for (const [p, text] of Object.entries(files)) {
+    sys.with({[`/sysroot/etc/ssh/${p}`]: text});
+    sys.meta.set(`/sysroot/etc/ssh/${p}`, {mtimeMs: sec * 1000});
+  }
+  return sys;
+}
+
+/** Boot "another image": replace the image's files. */
+function upgrade(sys: FakeSys, files: Record<string, string>, sec: number): void {
+  for (const p of [...sys.files.keys()]) if (p.startsWith('/sysroot/etc/ssh/')) sys.files.delete(p);
+  image(sys, files, sec);
+}
+
+const V1_FILES = {sshd_config: 'Port 22\n', moduli: 'm1\n', 'sshd_config.d/a.conf': 'a\n'};
+
+describe('seedStateDir', () => {
+  it('first use: copies the image path whole into staging, renames it into place, then records it', async () => {
+    const sys = image(new FakeSys({files: {[`${STATE}/.keep`]: ''}}), V1_FILES);
+    sys.meta.set('/sysroot/etc/ssh', {mode: 0o700, uid: 0, gid: 0});
+    const r = await seedStateDir(sys, JOB);
+    expect(r).toEqual({kind: 'first', counts: expect.objectContaining({added: 4})});
+    expect(sys.calls).toEqual([
+      `removeScratch ${seedFile('.staging')}`,
+      `copyTree /sysroot/etc/ssh ${seedFile('.staging')}`,
+      `rename ${seedFile('.staging')} ${STATE}/etc-ssh.bind`,
+      `removeScratch ${seedFile('.staging')}`,
+      `syncFs ${STATE}/etc-ssh.bind`,
+      `write ${seedFile('.seed.json')}`,
+      `write ${seedFile('.seeded-from')}`,
+    ]);
+    expect(sys.files.get(at('sshd_config'))?.text).toBe('Port 22\n');
+    expect(sys.meta.get(`${STATE}/etc-ssh.bind`)?.mode).toBe(0o700);
+    expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v1\n');
+    const manifest = parseManifest(sys.files.get(seedFile('.seed.json'))?.text ?? '');
+    expect('value' in manifest && [...manifest.value.entries.keys()].sort()).toEqual([
+      '',
+      'moduli',
+      'sshd_config',
+      'sshd_config.d',
+      'sshd_config.d/a.conf',
+    ]);
+  });
+
+  it('the same image as last time: two reads, no walk, no write', async () => {
+    const sys = image(new FakeSys(), V1_FILES);
+    await seedStateDir(sys, JOB);
+    sys.calls.length = 0;
+    sys.fail(/^listTree /);
+    expect(await seedStateDir(sys, JOB)).toEqual({
+      kind: 'unchanged',
+      counts: expect.objectContaining({added: 0}),
+    });
+    expect(sys.calls).toEqual([]);
+  });
+
+  it('another image: adds and updates what the user left alone, keeps and does not resurrect the rest', async () => {
+    const sys = image(new FakeSys(), V1_FILES);
+    await seedStateDir(sys, JOB);
+    // The user edits sshd_config, deletes moduli; the new image changes all three and adds one.
+    sys.files.set(at('sshd_config'), {text: 'Port 2222\n'});
+    sys.files.delete(at('moduli'));
+    upgrade(
+      sys,
+      {sshd_config: 'Port 22\nX\n', moduli: 'm2\n', 'sshd_config.d/a.conf': 'a2\n', new_key: 'k'},
+      9,
+    );
+    sys.calls.length = 0;
+    const r = await seedStateDir(sys, V2);
+    expect(r).toEqual({
+      kind: 'update',
+      previous: 'ext4 UUID=v1',
+      counts: {added: 1, updated: 1, keptUserChanged: 1, notResurrected: 1, notInImage: 0},
+    });
+    expect(sys.calls.filter((c) => /^(copyEntries|rename) /.test(c))).toEqual([
+      `copyEntries /sysroot/etc/ssh ${seedFile('.staging')} new_key sshd_config.d/a.conf`,
+      `rename ${seedFile('.staging')}/new_key ${at('new_key')}`,
+      `rename ${seedFile('.staging')}/sshd_config.d/a.conf ${at('sshd_config.d/a.conf')}`,
+    ]);
+    expect(sys.files.get(at('sshd_config'))?.text).toBe('Port 2222\n');
+    expect(sys.files.has(at('moduli'))).toBe(false);
+    expect(sys.files.get(at('sshd_config.d/a.conf'))?.text).toBe('a2\n');
+    expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v2\n');
+    expect(sys.dirs.has(seedFile('.staging'))).toBe(false);
+
+    // Rolling back to the first image puts its untouched files back, not the user's edits.
+    upgrade(sys, V1_FILES, 1);
+    const back = await seedStateDir(sys, JOB);
+    expect(back.counts).toEqual({added: 0, updated: 1, keptUserChanged: 0, notResurrected: 1, notInImage: 1});
+    expect(sys.files.get(at('sshd_config.d/a.conf'))?.text).toBe('a\n');
+    expect(sys.files.get(at('new_key'))?.text).toBe('k');
+  });
+
+  it('a seed cut short resumes: nothing half-copied in place, the records written only at the end', async () => {
+    const sys = image(new FakeSys(), V1_FILES);
+    await seedStateDir(sys, JOB);
+    upgrade(sys, {...V1_FILES, moduli: 'm2\n', sshd_config: 'Port 23\n', new_key: 'k'}, 9);
+    // The disk fills up after the first file was moved into place.
+    sys.fail(`rename ${seedFile('.staging')}/new_key ${at('new_key')}`, 'ENOSPC', {times: 1});
+    sys.calls.length = 0;
+    await expect(seedStateDir(sys, V2)).rejects.toMatchObject({code: 'ENOSPC'});
+    expect(sys.calls.at(-1)).toBe(`removeScratch ${seedFile('.staging')}`);
+    expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v1\n');
+    expect(sys.files.has(at('new_key'))).toBe(false);
+
+    const next = await seedStateDir(sys, V2);
+    expect(next.counts).toEqual({added: 1, updated: 2, keptUserChanged: 0, notResurrected: 0, notInImage: 0});
+    expect(sys.files.get(at('moduli'))?.text).toBe('m2\n');
+    expect(sys.files.get(at('new_key'))?.text).toBe('k');
+    expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v2\n');
+  });
+
+  it('a first seed that fails leaves no state dir and no records; the next boot seeds it whole', async () => {
+    const sys = image(new FakeSys(), V1_FILES).fail(/^copyTree /, 'ENOSPC', {times: 1});
+    await expect(seedStateDir(sys, JOB)).rejects.toMatchObject({code: 'ENOSPC'});
+    expect(await sys.exists(JOB.stateDir)).toBe(false);
+    expect(await sys.exists(seedFile('.seed.json'))).toBe(false);
+    expect((await seedStateDir(sys, JOB)).kind).toBe('first');
+  });
+
+  it('a state dir without records (an older immucore) is compared with the image, nothing overwritten', async () => {
+    const sys = image(new FakeSys(), V1_FILES).with({[at('sshd_config')]: 'Port 2222\n', [at('mine')]: 'x'});
+    sys.meta.set(at('sshd_config'), {mtimeMs: 5000});
+    const r = await seedStateDir(sys, JOB);
+    expect(r.kind).toBe('update');
+    expect(r.counts).toEqual({added: 3, updated: 0, keptUserChanged: 1, notResurrected: 0, notInImage: 0});
+    expect(sys.files.get(at('sshd_config'))?.text).toBe('Port 2222\n');
+    expect(sys.files.get(at('moduli'))?.text).toBe('m1\n');
+  });
+
+  it('an unreadable manifest is reported, and the state dir compared as unrecorded', async () => {
+    const sys = image(new FakeSys(), V1_FILES);
+    await seedStateDir(sys, JOB);
+    sys.files.set(seedFile('.seed.json'), {text: '{"version":1,"ima'});
+    const r = await seedStateDir(sys, V2);
+    expect(r.manifestProblem).toMatch(/^not JSON/);
+    expect(r.counts).toEqual({added: 0, updated: 0, keptUserChanged: 0, notResurrected: 0, notInImage: 0});
+  });
+});
