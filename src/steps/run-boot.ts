@@ -11,7 +11,14 @@ import type {Sys} from '../sys/sys.ts';
 import {bootSteps} from './boot-steps.ts';
 import {BootSession, type StageRunner, type StepContext} from './context.ts';
 import {protectFromOomKiller} from './memory-guard.ts';
-import {buildBootReport, FAILURE_FILE, LOG_FILE, REPORT_FILE, writeBootReport} from './write-report.ts';
+import {
+  buildBootReport,
+  FAILURE_FILE,
+  LOG_FILE,
+  PRIVATE_MODE,
+  REPORT_FILE,
+  writeBootReport,
+} from './write-report.ts';
 
 export interface BootOptions {
   sys: Sys;
@@ -118,7 +125,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       cancelled: result.status === 'cancelled',
     };
     await sys
-      .writeText(FAILURE_FILE, renderFailureLog(facts), {mode: 0o600})
+      .writeText(FAILURE_FILE, renderFailureLog(facts), {mode: PRIVATE_MODE})
       .catch((err) =>
         log.error(`cannot write ${FAILURE_FILE}: ${messageOf(err)}; the screen below says it all`),
       );

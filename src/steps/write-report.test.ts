@@ -101,6 +101,9 @@ describe('buildBootReport and writeBootReport', () => {
       steps: [{name: 'sentinel'}, {name: 'mount-tmp', mounts: [{target: '/tmp'}]}],
       criticalPath: ['mount-tmp'],
     });
+    // Root only: the report holds the cmdline, the timeline the steps' errors (SPEC §8).
+    expect(sys.files.get(REPORT_FILE)?.mode).toBe(0o600);
+    expect(sys.files.get(TIMELINE_FILE)?.mode).toBe(0o600);
     const timeline = JSON.parse(sys.files.get(TIMELINE_FILE)?.text ?? 'null');
     expect(timeline.metadata).toMatchObject({state: 'active', status: 'ok'});
     expect(

@@ -37,13 +37,21 @@ export function buildBootReport(
   });
 }
 
-/** report.json, then the timeline; throws the first write that fails. */
+/**
+ * report.json, then the timeline, both 0600 (SPEC §8); throws the first write that fails. The
+ * report holds the whole cmdline, which may carry tokens, and the timeline each step's error,
+ * which quotes its input (a config URL, a volume): /run moves into the booted system, where
+ * every user could read them. `immucore status` says to run it as root.
+ */
 export async function writeBootReport(sys: Sys, report: BootReport, records: StepRecord[]): Promise<void> {
   await sys.mkdirp('/run/immucore');
-  await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`, {mode: PRIVATE_MODE});
   const timeline = renderTimeline(records, {state: report.state, status: report.status});
-  await sys.writeText(TIMELINE_FILE, `${JSON.stringify(timeline)}\n`);
+  await sys.writeText(TIMELINE_FILE, `${JSON.stringify(timeline)}\n`, {mode: PRIVATE_MODE});
 }
+
+/** The mode of every file under /run/immucore: root only. */
+export const PRIVATE_MODE = 0o600;
 
 /** The `report` step: everything else has settled; the status is what the records say so far. */
 export async function writeReport(ctx: StepContext): Promise<void> {
