@@ -1,5 +1,13 @@
 import {describe, expect, it} from 'vitest';
-import {orderOptions, parseFstabLine, renderFstab, renderFstabLine, stripSysroot} from './fstab.ts';
+import {
+  orderOptions,
+  parseFstabLine,
+  planFstabEntries,
+  renderFstab,
+  renderFstabLine,
+  stripSysroot,
+} from './fstab.ts';
+import type {MountSpec} from './mount-spec.ts';
 
 describe('stripSysroot', () => {
   it.each([
@@ -31,7 +39,50 @@ describe('orderOptions', () => {
   ])('$name', ({options, want}) => expect(orderOptions(options)).toEqual(want));
 });
 
+const m = (target: string, source = 'tmpfs', options: string[] = ['rw']): MountSpec => ({
+  source,
+  target,
+  fstype: source === 'tmpfs' ? 'tmpfs' : 'ext4',
+  options,
+});
+
+describe('planFstabEntries', () => {
+  const cases: Array<{name: string; mounts: MountSpec[]; want: string[]}> = [
+    {
+      name: 'distinct targets all stay, in mount order',
+      mounts: [m('/sysroot'), m('/sysroot/etc'), m('/run/overlay')],
+      want: ['tmpfs /sysroot', 'tmpfs /sysroot/etc', 'tmpfs /run/overlay'],
+    },
+    {
+      name: 'the same target mounted twice is one entry',
+      mounts: [m('/sysroot/usr/local', 'LABEL=A'), m('/sysroot/usr/local', 'LABEL=A')],
+      want: ['LABEL=A /sysroot/usr/local'],
+    },
+    {
+      name: 'the last mount on a target wins, in its place, as the kernel stacks them',
+      mounts: [m('/sysroot/oem', 'LABEL=A'), m('/sysroot/oem/x'), m('/sysroot/oem', 'LABEL=B')],
+      want: ['tmpfs /sysroot/oem/x', 'LABEL=B /sysroot/oem'],
+    },
+    {
+      name: 'targets are compared as the booted system sees them',
+      mounts: [m('/sysroot/srv', 'LABEL=A'), m('/srv/', 'LABEL=B')],
+      want: ['LABEL=B /srv/'],
+    },
+    {name: 'nothing mounted is no entry', mounts: [], want: []},
+  ];
+  it.each(cases)('$name', ({mounts, want}) => {
+    expect(planFstabEntries(mounts).map((e) => `${e.source} ${e.target}`)).toEqual(want);
+  });
+});
+
 describe('renderFstab', () => {
+  it('writes one line per target, so systemd never logs "Duplicate entry"', () => {
+    const text = renderFstab([m('/sysroot/usr/local', 'LABEL=P'), m('/sysroot/usr/local', 'LABEL=P')]);
+    expect(text.split('\n').filter((l) => l.includes(' /usr/local '))).toEqual([
+      'LABEL=P /usr/local ext4 rw 0 0',
+    ]);
+  });
+
   it('writes one line per mount, booted-system paths, binds typed none', () => {
     const text = renderFstab(
       [

@@ -34,7 +34,7 @@ function consoleStream(write: (line: string) => void): Writable {
 }
 
 export interface LoggerOptions {
-  /** Absolute path of the JSON log file (already resolved against the root); undefined = none. */
+  /** Absolute path of the JSON log file (already resolved against the root), created 0600; undefined = none. */
   file?: string;
   /** Where the readable lines go; default stderr. Undefined `console: false` = none. */
   console?: ((line: string) => void) | false;
@@ -45,8 +45,13 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   const level = opts.debug ? 'debug' : 'info';
   const streams: pino.StreamEntry[] = [];
+  // 0600: the log quotes the whole cmdline, which may carry tokens (kairos.config_url=…?token=),
+  // and /run moves into the booted system, where every user could read it.
   if (opts.file)
-    streams.push({level: 'debug', stream: pino.destination({dest: opts.file, sync: true, mkdir: true})});
+    streams.push({
+      level: 'debug',
+      stream: pino.destination({dest: opts.file, sync: true, mkdir: true, mode: 0o600}),
+    });
   if (opts.console !== false) {
     const write = opts.console ?? ((line: string) => process.stderr.write(line));
     streams.push({level, stream: consoleStream(write)});

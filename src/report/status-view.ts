@@ -1,4 +1,5 @@
 // `immucore status`: the boot report as a person in the recovery shell wants to read it.
+import {UsageError} from '../boot/errors.ts';
 import type {SeedCounts} from '../boot/seed.ts';
 import type {BootReport} from './boot-report.ts';
 import {renderProblem} from './plan-view.ts';
@@ -43,4 +44,24 @@ export function renderStatus(r: BootReport): string {
     for (const p of r.problems) out.push(...renderProblem(p).map((l) => `  ${l}`));
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Why `immucore status` cannot read the report, with the fix. The report is 0600 (SPEC §8: it
+ * holds the cmdline), so a user who is not root gets EACCES: say to run it as root.
+ */
+export function unreadableReportError(file: string, err: unknown): UsageError {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new UsageError(`Cannot read the boot report ${file}: permission denied`, {
+      cause: err,
+      input: file,
+      hint: `Run it as root, e.g. sudo immucore status: ${file} is readable by root only (mode 0600), since it holds the kernel command line, which may carry tokens.`,
+    });
+  }
+  return new UsageError(`Cannot read the boot report ${file}`, {
+    cause: err,
+    input: file,
+    hint: 'See `journalctl -u immucore` for what this boot did.',
+  });
 }

@@ -1,4 +1,5 @@
-// The OEM partition: optional, mounted read-write at /sysroot/oem; its absence is explained.
+// The OEM partition: optional, mounted read-write at /sysroot/oem; its absence is a warning that
+// says what to do, a partition that cannot be mounted a failure.
 import {describe, expect, it} from 'vitest';
 import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {ACTIVE_CMDLINE, stepContext, stepError} from '../../test/fakes/step-context.ts';
@@ -41,27 +42,56 @@ describe('mountOem', () => {
     expect(sys.mounts.map((m) => m.options)).toEqual(calls.length ? [['rw']] : []);
   });
 
-  const invalid = [
+  const missing = [
     {
-      name: 'no COS_OEM partition: create one, or ignore it',
+      name: 'no COS_OEM partition: a warning to create one, or to ignore it',
       cmdline: `${ACTIVE_CMDLINE} rd.immucore.oemtimeout=0`,
-      error: /^No OEM partition: LABEL=COS_OEM was not mounted at \/sysroot\/oem$/,
+      item: 'LABEL=COS_OEM',
       hint: /^Create an ext4 partition labelled COS_OEM for machine config, or ignore this on machines that have none\.$/,
     },
     {
-      name: 'no partition with the label asked for: check it, or wait longer',
+      name: 'no partition with the label asked for: a warning to check it, or to wait longer',
       cmdline: `${ACTIVE_CMDLINE} rd.immucore.oemlabel=MY_OEM rd.immucore.oemtimeout=0`,
-      error: /^No OEM partition: LABEL=MY_OEM was not mounted/,
+      item: 'LABEL=MY_OEM',
       hint: /^Check the label given by rd\.immucore\.oemlabel=MY_OEM \(blkid\), or raise rd\.immucore\.oemtimeout \(now 0 s\)\.$/,
     },
   ];
-  it.each(invalid)('$name', async ({cmdline, error, hint}) => {
+  it.each(missing)('$name', async ({cmdline, item, hint}) => {
     const sys = oem('SOMETHING_ELSE');
     const ctx = stepContext(sys, {cmdline, step: 'mount-oem'});
+    await mountOem(ctx);
+    expect(ctx.boot.warnings).toEqual([
+      {
+        step: 'mount-oem',
+        item,
+        message: 'no OEM partition appeared within 0 s',
+        hint: expect.stringMatching(hint),
+      },
+    ]);
+    expect(ctx.boot.failures).toEqual([]);
+    expect(ctx.log.lines.at(-1)).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(/, ignoring\. Try: /),
+    });
+    expect(sys.mounts).toEqual([]);
+  });
+
+  const invalid = [
+    {
+      name: 'an OEM partition that cannot be mounted fails the step: check its filesystem',
+      fault: 'mount ext4 /dev/vda2 /sysroot/oem',
+      error: /^OEM partition LABEL=COS_OEM was not mounted at \/sysroot\/oem$/,
+      hint: /^Check the filesystem on COS_OEM \(e2fsck from the emergency shell\)/,
+      cause: /EIO \(injected\)/,
+    },
+  ];
+  it.each(invalid)('$name', async ({fault, error, hint, cause}) => {
+    const sys = oem('COS_OEM').fail(fault);
+    const ctx = stepContext(sys, {step: 'mount-oem'});
     const err = await stepError(mountOem(ctx));
     expect(err.message).toMatch(error);
     expect(err.hint).toMatch(hint);
-    expect((err.cause as Error).message).toMatch(/did not appear within 0 ms/);
-    expect(sys.mounts).toEqual([]);
+    expect((err.cause as Error).message).toMatch(cause);
+    expect(ctx.boot.warnings).toEqual([]);
   });
 });

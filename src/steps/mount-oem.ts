@@ -1,25 +1,32 @@
-// The OEM partition: machine config and cloud-configs. Optional (SPEC §9): a machine without one
-// boots, degraded, after a short wait (rd.immucore.oemtimeout).
+// The OEM partition: machine config and cloud-configs. Optional (SPEC §4, §9): when none appears
+// within rd.immucore.oemtimeout the boot goes on, ok, with a warning that says how to add one. An
+// OEM partition that is there but cannot be checked or mounted is a failure: the boot is degraded.
 import {BootError} from '../boot/errors.ts';
 import {deviceMountSpec} from '../boot/mount-specs.ts';
+import {SysError} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
-import {mountDevice} from './mounting.ts';
+import {mountDevice, warnItem} from './mounting.ts';
 
 export async function mountOem(ctx: StepContext): Promise<void> {
   const {oem} = ctx.plan.mounts;
   if (!oem) return;
   const spec = deviceMountSpec(oem);
   const {config} = ctx.plan;
+  const label = spec.source.replace(/^LABEL=/, '');
+  const hint = config.oemLabel
+    ? `Check the label given by rd.immucore.oemlabel=${config.oemLabel} (blkid), or raise rd.immucore.oemtimeout (now ${config.oemTimeoutSec} s).`
+    : `Create an ext4 partition labelled ${label} for machine config, or ignore this on machines that have none.`;
   try {
     await mountDevice(ctx, spec, {timeoutSec: config.oemTimeoutSec, fsck: config.fsck});
   } catch (cause) {
-    const label = spec.source.replace(/^LABEL=/, '');
-    throw new BootError(`No OEM partition: ${spec.source} was not mounted at ${spec.target}`, {
+    if (cause instanceof SysError && cause.code === 'ETIMEDOUT') {
+      warnItem(ctx, spec.source, `no OEM partition appeared within ${config.oemTimeoutSec} s`, hint);
+      return;
+    }
+    throw new BootError(`OEM partition ${spec.source} was not mounted at ${spec.target}`, {
       cause,
       input: spec.source,
-      hint: config.oemLabel
-        ? `Check the label given by rd.immucore.oemlabel=${config.oemLabel} (blkid), or raise rd.immucore.oemtimeout (now ${config.oemTimeoutSec} s).`
-        : `Create an ext4 partition labelled ${label} for machine config, or ignore this on machines that have none.`,
+      hint: `Check the filesystem on ${label} (e2fsck from the emergency shell) and the log above.`,
     });
   }
 }

@@ -177,6 +177,33 @@ describe('runBoot', () => {
     expect(sys.files.has('/run/immucore/boot_failure.log')).toBe(false);
   });
 
+  it('boots (exit 0) when the report cannot be written, and says so', async () => {
+    const sys = machine(ACTIVE).fail('write /run/immucore/report.json', 'EROFS');
+    const lines: string[] = [];
+    const {exitCode, report} = await runBoot({sys, console: (t) => void lines.push(t), logFile: false});
+    expect(exitCode).toBe(0);
+    // Every mount was made and the fstab written; only the report step failed.
+    expect(sys.calls).toContain('write /sysroot/etc/fstab');
+    expect(report.steps.filter((s) => s.outcome !== 'ok').map((s) => s.name)).toEqual(['report']);
+    expect(lines.join('')).toMatch(
+      /cannot write the boot report \/run\/immucore\/report\.json: .*EROFS.*; the boot goes on without it/,
+    );
+    expect(sys.files.has('/run/immucore/boot_failure.log')).toBe(false);
+  });
+
+  it('still paints the failure screen and exits 1 when neither the report nor the failure log can be written', async () => {
+    const sys = new FakeSys({
+      files: {'/proc/cmdline': `${ACTIVE} rd.immucore.devtimeout=0`},
+    }).fail(/^write \/run\/immucore\//, 'EROFS');
+    const lines: string[] = [];
+    const {exitCode, report} = await runBoot({sys, console: (t) => void lines.push(t), logFile: false});
+    expect(exitCode).toBe(1);
+    expect(report.status).toBe('failed');
+    const text = lines.join('');
+    expect(text).toMatch(/cannot write \/run\/immucore\/boot_failure\.log: .*EROFS/);
+    expect(text).toMatch(/immucore: the system cannot boot \(active boot, step mount-state failed\)/);
+  });
+
   it('exits 143 with a cancelled report when stopped before it starts', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -11,7 +11,14 @@ import type {Sys} from '../sys/sys.ts';
 import {bootSteps} from './boot-steps.ts';
 import {BootSession, type StageRunner, type StepContext} from './context.ts';
 import {protectFromOomKiller} from './memory-guard.ts';
-import {FAILURE_FILE, LOG_FILE, REPORT_FILE, writeBootReport} from './write-report.ts';
+import {
+  buildBootReport,
+  FAILURE_FILE,
+  LOG_FILE,
+  PRIVATE_MODE,
+  REPORT_FILE,
+  writeBootReport,
+} from './write-report.ts';
 
 export interface BootOptions {
   sys: Sys;
@@ -41,12 +48,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   const write = opts.console ?? ((text: string) => process.stderr.write(text));
   const {config} = await readInputs(sys);
   const plan = planBoot(config);
-  await sys.mkdirp('/run/immucore');
-  const log = createLogger({
-    ...(opts.logFile === false ? {} : {file: sys.resolvePath(LOG_FILE)}),
-    console: write,
-    debug: config.debug,
-  });
+  const log = await openLog(sys, {file: opts.logFile !== false, console: write, debug: config.debug});
   log.info(`${plan.state.state} boot, ${plan.state.mode} plan, ${plan.steps.length} steps`);
   await protectFromOomKiller(sys, log);
   for (const p of plan.problems)
@@ -100,7 +102,14 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
     },
   });
 
-  const report = await writeBootReport(sys, boot, result.records, result.status, timing());
+  // The exit code follows the boot, never the report: a boot that mounted everything still
+  // switches root when /run/immucore cannot be written.
+  const report = buildBootReport(boot, result.records, result.status, timing());
+  await writeBootReport(sys, report, result.records).catch((err) =>
+    log.error(
+      `cannot write the boot report ${REPORT_FILE}: ${messageOf(err)}; the boot goes on without it (immucore status will have nothing to show)`,
+    ),
+  );
   log.info(
     `boot ${report.status} in ${Math.round(report.durationMs)}ms; critical path: ${report.criticalPath.join(' → ')}`,
   );
@@ -115,13 +124,41 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       ...(config.rebootOnFailure ? {rebootInSec: Math.round((opts.rebootDelayMs ?? 10_000) / 1000)} : {}),
       cancelled: result.status === 'cancelled',
     };
-    await sys.writeText(FAILURE_FILE, renderFailureLog(facts), {mode: 0o600});
+    await sys
+      .writeText(FAILURE_FILE, renderFailureLog(facts), {mode: PRIVATE_MODE})
+      .catch((err) =>
+        log.error(`cannot write ${FAILURE_FILE}: ${messageOf(err)}; the screen below says it all`),
+      );
     await paintFailureScreen(sys, config.consoles, renderFailureScreen(facts), write, log);
     if (config.rebootOnFailure)
       await rebootAfterFailure(sys, log, opts.live === true, opts.rebootDelayMs ?? 10_000);
   }
   log.flush();
   return {report, exitCode: result.status === 'cancelled' ? 143 : result.status === 'failed' ? 1 : 0};
+}
+
+/**
+ * The boot log: JSON lines in /run/immucore/immucore.log and readable lines on the console. A log
+ * file that cannot be opened costs the file, not the boot.
+ */
+async function openLog(
+  sys: Sys,
+  opts: {file: boolean; console: (text: string) => void; debug: boolean},
+): Promise<Logger> {
+  const consoleOnly = () => createLogger({console: opts.console, debug: opts.debug});
+  if (!opts.file) return consoleOnly();
+  try {
+    await sys.mkdirp('/run/immucore');
+    return createLogger({file: sys.resolvePath(LOG_FILE), console: opts.console, debug: opts.debug});
+  } catch (err) {
+    const log = consoleOnly();
+    log.error(`cannot open the log file ${LOG_FILE}: ${messageOf(err)}; logging to the console only`);
+    return log;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 // The screen goes to our own output (the unit sends it to journal and console) and to every

@@ -51,6 +51,37 @@ describe('writeFstab', () => {
     expect(sys.files.get('/sysroot/etc/fstab')?.text).toBe(`${HEADER}\nUUID=1234 /usr/local xfs rw 0 0\n`);
   });
 
+  it('writes one line for a target mounted and then found already there, in the first place', async () => {
+    const sys = new FakeSys({files: {'/sysroot/etc/.keep': ''}});
+    const ctx = stepContext(sys, {step: 'write-fstab'});
+    const volume = (result: MountMade['result'], step: string): MountMade => ({
+      source: 'LABEL=COS_PERSISTENT',
+      target: '/sysroot/usr/local',
+      fstype: 'ext4',
+      options: ['rw'],
+      step,
+      device: '/dev/vda5',
+      result,
+    });
+    ctx.boot.mounts.push(
+      volume('mounted', 'mount-volumes'),
+      {
+        source: '/sysroot/usr/local/.state/home.bind',
+        target: '/sysroot/home',
+        fstype: 'none',
+        options: ['bind'],
+        step: 'mount-persistent',
+        result: 'mounted',
+      },
+      volume('already', 'mount-volumes'),
+    );
+    await writeFstab(ctx);
+    expect(sys.files.get('/sysroot/etc/fstab')?.text).toBe(
+      `${HEADER}\nLABEL=COS_PERSISTENT /usr/local ext4 rw 0 0\n/usr/local/.state/home.bind /home none bind 0 0\n`,
+    );
+    expect(ctx.log.lines.at(-1)?.msg).toBe('wrote /sysroot/etc/fstab (2 mounts)');
+  });
+
   it('writes only the header when nothing was mounted', async () => {
     const sys = new FakeSys({files: {'/sysroot/etc/.keep': ''}});
     await writeFstab(stepContext(sys, {step: 'write-fstab'}));

@@ -4,7 +4,7 @@ import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {ACTIVE_CMDLINE, stepContext} from '../../test/fakes/step-context.ts';
 import {StepError, type StepRecord} from '../dag/index.ts';
 import type {BootReport} from '../report/boot-report.ts';
-import {REPORT_FILE, TIMELINE_FILE, writeBootReport, writeReport} from './write-report.ts';
+import {buildBootReport, REPORT_FILE, TIMELINE_FILE, writeBootReport, writeReport} from './write-report.ts';
 
 const failed = (name: string, policy: 'fatal' | 'degrade'): StepRecord => ({
   name,
@@ -47,6 +47,15 @@ describe('writeReport', () => {
     expect(ctx.log.lines.at(-1)?.msg).toMatch(new RegExp(`^boot ${status}: 0 mounts, critical path `));
   });
 
+  it('fails (a degrade step) when report.json cannot be written', async () => {
+    const sys = new FakeSys().fail(`write ${REPORT_FILE}`, 'ENOSPC');
+    const err = await writeReport(stepContext(sys, {step: 'report', records: () => [ok('sentinel')]})).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/ENOSPC/);
+  });
+
   it('is a cancelled boot once the boot was stopped', async () => {
     const controller = new AbortController();
     controller.abort();
@@ -68,7 +77,7 @@ describe('writeReport', () => {
   });
 });
 
-describe('writeBootReport', () => {
+describe('buildBootReport and writeBootReport', () => {
   it("writes the report and the timeline from the session's mounts, and returns the report", async () => {
     const sys = new FakeSys();
     const {boot} = stepContext(sys, {cmdline: ACTIVE_CMDLINE});
@@ -81,7 +90,8 @@ describe('writeBootReport', () => {
       result: 'mounted',
     });
     const records = [ok('sentinel', 0, 5), ok('mount-tmp', 0, 20)];
-    const report = await writeBootReport(sys, boot, records, 'ok', {startedAt: new Date(0), durationMs: 42});
+    const report = buildBootReport(boot, records, 'ok', {startedAt: new Date(0), durationMs: 42});
+    await writeBootReport(sys, report, records);
     expect(readReport(sys)).toEqual(report);
     expect(report).toMatchObject({
       status: 'ok',
@@ -91,6 +101,9 @@ describe('writeBootReport', () => {
       steps: [{name: 'sentinel'}, {name: 'mount-tmp', mounts: [{target: '/tmp'}]}],
       criticalPath: ['mount-tmp'],
     });
+    // Root only: the report holds the cmdline, the timeline the steps' errors (SPEC §8).
+    expect(sys.files.get(REPORT_FILE)?.mode).toBe(0o600);
+    expect(sys.files.get(TIMELINE_FILE)?.mode).toBe(0o600);
     const timeline = JSON.parse(sys.files.get(TIMELINE_FILE)?.text ?? 'null');
     expect(timeline.metadata).toMatchObject({state: 'active', status: 'ok'});
     expect(

@@ -16,15 +16,14 @@ export interface ReportTiming {
   durationMs: number;
 }
 
-export async function writeBootReport(
-  sys: Sys,
+/** The report for the records so far; written by writeBootReport. */
+export function buildBootReport(
   boot: BootSession,
   records: StepRecord[],
   status: RunResult['status'],
   timing: ReportTiming,
-): Promise<BootReport> {
-  const path = criticalPath(records, boot.plan.steps);
-  const report = buildReport({
+): BootReport {
+  return buildReport({
     plan: boot.plan,
     problems: boot.problems,
     records,
@@ -32,19 +31,28 @@ export async function writeBootReport(
     mounts: boot.mounts,
     failures: boot.failures,
     warnings: boot.warnings,
-    criticalPath: path,
+    criticalPath: criticalPath(records, boot.plan.steps),
     memory: boot.memory,
     seeds: boot.seeds,
     ...timing,
   });
-  await sys.mkdirp('/run/immucore');
-  await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  await sys.writeText(
-    TIMELINE_FILE,
-    `${JSON.stringify(renderTimeline(records, {state: report.state, status: report.status}))}\n`,
-  );
-  return report;
 }
+
+/**
+ * report.json, then the timeline, both 0600 (SPEC §8); throws the first write that fails. The
+ * report holds the whole cmdline, which may carry tokens, and the timeline each step's error,
+ * which quotes its input (a config URL, a volume): /run moves into the booted system, where
+ * every user could read them. `immucore status` says to run it as root.
+ */
+export async function writeBootReport(sys: Sys, report: BootReport, records: StepRecord[]): Promise<void> {
+  await sys.mkdirp('/run/immucore');
+  await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`, {mode: PRIVATE_MODE});
+  const timeline = renderTimeline(records, {state: report.state, status: report.status});
+  await sys.writeText(TIMELINE_FILE, `${JSON.stringify(timeline)}\n`, {mode: PRIVATE_MODE});
+}
+
+/** The mode of every file under /run/immucore: root only. */
+export const PRIVATE_MODE = 0o600;
 
 /** The `report` step: everything else has settled; the status is what the records say so far. */
 export async function writeReport(ctx: StepContext): Promise<void> {
@@ -54,7 +62,8 @@ export async function writeReport(ctx: StepContext): Promise<void> {
     (r) => r.outcome === 'failed' && ctx.plan.steps.find((s) => s.name === r.name)?.policy === 'fatal',
   );
   const status = ctx.signal.aborted ? 'cancelled' : fatal ? 'failed' : failed ? 'degraded' : 'ok';
-  const report = await writeBootReport(ctx.sys, ctx.boot, records, status, ctx.boot.timing());
+  const report = buildBootReport(ctx.boot, records, status, ctx.boot.timing());
+  await writeBootReport(ctx.sys, report, records);
   ctx.log.info(
     `boot ${report.status}: ${report.mounts.length} mounts, critical path ${report.criticalPath.join(' → ')}`,
   );

@@ -199,6 +199,29 @@ describe('a disk boot', () => {
     expect(await fs.readFile(t.path('sysroot/etc/ssh/sshd_config'), 'utf8')).toBe('Port 22\n');
   });
 
+  it('leaves report, timeline and log readable by root only; status tells others to run as root', async () => {
+    const machine = await makeMachine(t);
+    const {result} = await machine.boot('root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img');
+    expect(result.exitCode, result.all).toBe(0);
+    for (const file of ['report.json', 'boot-timeline.json', 'immucore.log']) {
+      const {mode} = await fs.stat(t.path(`run/immucore/${file}`));
+      expect((mode & 0o777).toString(8), file).toBe('600');
+    }
+    // Another user can reach the directory (as in the booted system), but not read the report.
+    await fs.chmod(t.base, 0o755);
+    const [cmd, ...pre] = ENTRY.compiled;
+    const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    const status = await execa('setpriv', [...nobody, cmd, ...pre, 'status', '--root', t.root], {
+      reject: false,
+    });
+    expect(status.exitCode).toBe(1);
+    expect(status.stderr).toMatch(
+      /^Error: Cannot read the boot report \/run\/immucore\/report\.json: permission denied$/m,
+    );
+    expect(status.stderr).toMatch(/^Caused by: .*EACCES/m);
+    expect(status.stderr).toMatch(/^Try: Run it as root, e\.g\. sudo immucore status: /m);
+  });
+
   it('writes the report and a Chrome trace timeline', async () => {
     const machine = await makeMachine(t);
     const {report} = await machine.boot('root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img');
