@@ -27,7 +27,13 @@ import type {
   WaitOptions,
 } from './sys.ts';
 import {SysError} from './sys.ts';
-import {type DeviceEvents, UDEVADM_MONITOR, waitForEvent} from './wait-device.ts';
+import {
+  type DeviceEvents,
+  UDEV_CONTROL,
+  UDEVADM_MONITOR,
+  UDEVADM_MONITOR_UDEV,
+  waitForEvent,
+} from './wait-device.ts';
 
 export interface LinuxSysOptions {
   /** What immucore's `/` is: `/` in the initramfs, a temp dir in tests. */
@@ -39,7 +45,11 @@ export interface LinuxSysOptions {
   devices?: readonly string[] | DeviceFilter;
   /** Where device events come from; default: udevadm's kernel monitor and /dev/disk/by-*. */
   events?: DeviceEvents;
+  /** Where udev's links are announced (waitForLink); default: udevadm's udev monitor and the link's dir. */
+  linkEvents?: {monitorArgv?: readonly string[]; control: string};
 }
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const FS_EVENTS_DIRS = [
   '/dev/disk/by-label',
@@ -53,6 +63,7 @@ export class LinuxSys implements Sys {
   readonly root: string;
   private readonly filter: DeviceFilter | undefined;
   private readonly events: DeviceEvents;
+  private readonly linkEvents: {monitorArgv?: readonly string[]; control: string};
 
   constructor(opts: LinuxSysOptions = {}) {
     const root = path.resolve(opts.root ?? '/');
@@ -60,6 +71,7 @@ export class LinuxSys implements Sys {
     const d = opts.devices;
     this.filter = d === undefined ? undefined : typeof d === 'function' ? d : filterFromNames(d);
     this.events = opts.events ?? {watchDirs: FS_EVENTS_DIRS, monitorArgv: UDEVADM_MONITOR};
+    this.linkEvents = opts.linkEvents ?? {monitorArgv: UDEVADM_MONITOR_UDEV, control: UDEV_CONTROL};
   }
 
   resolvePath(p: string): string {
@@ -167,6 +179,26 @@ export class LinuxSys implements Sys {
     const events =
       parsed?.kind === 'path' ? {...this.events, watchDirs: [...this.events.watchDirs, '/dev']} : this.events;
     return waitForEvent(spec, () => this.findDevice(spec), events, opts);
+  }
+
+  async waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'> {
+    if (!(await fs.lstat(this.linkEvents.control).catch(() => undefined))) return 'no-udev';
+    const want = await fs.realpath(device).catch(() => device);
+    const find = async () => ((await fs.realpath(link).catch(() => undefined)) === want ? link : undefined);
+    // The link's directory may not exist yet (the first labelled filesystem): /dev/disk sees it made.
+    const watchDirs = [path.dirname(link), path.dirname(path.dirname(link))];
+    await waitForEvent(link, find, {watchDirs, monitorArgv: this.linkEvents.monitorArgv}, opts);
+    return 'linked';
+  }
+
+  async findTool(name: string): Promise<string | undefined> {
+    for (const dir of (process.env.PATH || DEFAULT_PATH).split(':')) {
+      if (dir === '') continue;
+      const candidate = path.join(dir, name);
+      const st = await fs.stat(candidate).catch(() => undefined);
+      if (st?.isFile() && (st.mode & 0o111) !== 0) return candidate;
+    }
+    return undefined;
   }
 
   async probe(device: string): Promise<BlockInfo | undefined> {

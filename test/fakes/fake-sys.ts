@@ -39,6 +39,13 @@ export interface FakeSysOptions {
   run?: RunScript;
   /** What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE. */
   loopInfo?: BlockInfo;
+  /** Tools on PATH (`findTool`), e.g. `['lvm', 'mdadm']`; default none. */
+  tools?: string[];
+  /**
+   * udevd, for `waitForLink`: `running` (default) makes every link at once, `absent` has none
+   * running, `stalled` never makes the link (the wait times out).
+   */
+  udev?: 'running' | 'absent' | 'stalled';
 }
 
 const parentOf = (p: string) => path.posix.dirname(p);
@@ -48,8 +55,9 @@ export class FakeSys implements Sys {
   /**
    * Every call with an effect, in order: `write <path>`, `symlink <path> -> <target>`,
    * `copyUp <from> <to>`, `mount <fstype> <source> <target>`, `unmount <target>`,
-   * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`, `fsck <device> <mode>`,
-   * `run <argv>`. Not `mkdirp` (check `dirs`), nor reads.
+   * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`,
+   * `waitForLink <link> -> <device>`, `fsck <device> <mode>`, `run <argv>`. Not `mkdirp` (check
+   * `dirs`), nor reads (`findTool` neither).
    */
   readonly calls: string[] = [];
   readonly files = new Map<string, {text: string; mode?: number}>();
@@ -66,6 +74,8 @@ export class FakeSys implements Sys {
   readonly devices: FakeDevice[];
   private readonly script: RunScript;
   private readonly loopInfo: BlockInfo;
+  private readonly tools: string[];
+  private readonly udev: NonNullable<FakeSysOptions['udev']>;
   private readonly loops = new Map<string, string>();
   private readonly active: MountSpec[] = [];
   private readonly faults: Array<{op: string | RegExp; code: string}> = [];
@@ -75,6 +85,8 @@ export class FakeSys implements Sys {
     this.devices = [...(opts.devices ?? [])];
     this.script = opts.run ?? (() => undefined);
     this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
+    this.tools = opts.tools ?? [];
+    this.udev = opts.udev ?? 'running';
     this.with(opts.files ?? {});
   }
 
@@ -295,6 +307,19 @@ export class FakeSys implements Sys {
     if (!device)
       throw new SysError(`Device ${spec} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
     return device;
+  }
+
+  async waitForLink(link: string, device: string, opts: WaitOptions) {
+    this.record(`waitForLink ${link} -> ${device}`);
+    if (opts.signal?.aborted) throw new SysError(`Waiting for ${link} was cancelled`, {code: 'ABORT_ERR'});
+    if (this.udev === 'absent') return 'no-udev' as const;
+    if (this.udev === 'stalled')
+      throw new SysError(`Device ${link} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
+    return 'linked' as const;
+  }
+
+  async findTool(name: string) {
+    return this.tools.includes(name) ? `/usr/sbin/${name}` : undefined;
   }
 
   async probe(device: string) {
