@@ -13,6 +13,7 @@ import {runTool} from './exec.ts';
 import {extCheckReason} from './ext-health.ts';
 import {attachLoop, detachLoop} from './loop.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
+import {unmountBySyscall} from './mount-syscall.ts';
 import {topMountAt} from './mountinfo.ts';
 import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
 import type {
@@ -148,7 +149,8 @@ export class LinuxSys implements Sys {
   ): Promise<'unmounted' | 'not-mounted'> {
     const real = this.resolvePath(target);
     if (!topMountAt(await readMountinfo(), real)) return 'not-mounted';
-    await runTool(umountArgs(real, opts));
+    const argv = umountArgs(real, opts);
+    if (opts.recursive || !(await unmountBySyscall(real, opts, argv))) await runTool(argv);
     return 'unmounted';
   }
 

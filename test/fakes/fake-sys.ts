@@ -225,9 +225,11 @@ export class FakeSys implements Sys {
     const fail = (why: string) =>
       new SysError(`Cannot mount ${spec.source} on ${target}: ${why}`, {code: 'ENOENT'});
     if (missing(target)) throw fail('no such mountpoint');
-    if (spec.source.startsWith('/dev/') && !this.devices.some((d) => d.device === spec.source))
+    const bind = spec.options.includes('bind');
+    // A bind's source is a directory, also under /dev (/dev/pts).
+    if (!bind && spec.source.startsWith('/dev/') && !this.devices.some((d) => d.device === spec.source))
       throw fail('no such device');
-    if (spec.options.includes('bind') && missing(spec.source)) throw fail('no such bind source');
+    if (bind && missing(spec.source)) throw fail('no such bind source');
     for (const o of spec.options) {
       const m = /^(lowerdir|upperdir|workdir)=(.*)$/.exec(o);
       for (const dir of m?.[2]?.split(':') ?? [])
