@@ -22,6 +22,7 @@ rm -rf "$moddir"
 mkdir -p "$moddir" "$root/etc/dracut.conf.d"
 install -m 0755 "$repo/dracut/28immucore/module-setup.sh" "$moddir/module-setup.sh"
 install -m 0755 "$repo/dracut/28immucore/immucore-generator.sh" "$moddir/immucore-generator.sh"
+install -m 0755 "$repo/dracut/28immucore/live-overlay-dirs.sh" "$moddir/live-overlay-dirs.sh"
 install -m 0644 "$repo/dracut/28immucore/immucore.service" "$moddir/immucore.service"
 install -m 0644 "$repo/dracut/immucore.conf" "$root/etc/dracut.conf.d/10-immucore.conf"
 

@@ -12,11 +12,57 @@ check() {
     return 255
 }
 
+# Modules a Kairos image boots with when this dracut has them, each decided on its own: naming a
+# module here that cannot be installed would make dracut drop immucore, and with it the build.
+#   lvm, mdraid: COS_* filesystems on LVM or md RAID. immucore activates them itself (it runs
+#     before dracut-initqueue.service, where dracut would); these bring the tools and udev rules.
+#   dmsquash-live: live media and the squashfs recovery (root=live:LABEL=COS_RECOVERY): dracut
+#     mounts /sysroot, immucore waits for it. dracut refuses it in a hostonly build.
+#   livenet, network: live media over the network (root=live:http://...).
+IMMUCORE_OPTIONAL_MODULES="lvm mdraid dmsquash-live livenet network"
+
+# _immucore_installable <module>: true when dracut would install <module> as a dependency: it is
+# there, not omitted, its check() says 0 or 255 ("when asked for"), and so do its dependencies'.
+# Runs inside depends(), which dracut calls in a command substitution: module_check and
+# module_depends source other modules' setup files there without touching dracut's own shell.
+_immucore_installable() {
+    local mod=$1 dir dep rc
+    [[ " $_immucore_bad " == *" $mod "* ]] && return 1
+    # Checked already, or being checked (a dependency cycle): its own answer decides.
+    [[ " $_immucore_ok " == *" $mod "* ]] && return 0
+    _immucore_ok+=" $mod "
+    for dir in "$dracutbasedir"/modules.d/[0-9][0-9]"$mod"; do
+        break
+    done
+    if [[ " $omit_dracutmodules " == *" $mod "* ]] || [[ ! -d $dir ]]; then
+        _immucore_bad+=" $mod "
+        return 1
+    fi
+    module_check "$mod" 0 "$dir" > /dev/null 2>&1
+    rc=$?
+    if [[ $rc != 0 && $rc != 255 ]]; then
+        _immucore_bad+=" $mod "
+        return 1
+    fi
+    for dep in $(module_depends "$mod" "$dir" 2> /dev/null); do
+        if ! _immucore_installable "$dep"; then
+            _immucore_bad+=" $mod "
+            return 1
+        fi
+    done
+    return 0
+}
+
 # called by dracut
 depends() {
     # systemd-initrd: initrd*.target; dracut-systemd: dracut-initqueue.service, which the unit is
     # ordered before; rootfs-block: root= parsing; fs-lib: fsck helpers; udev-rules: by-label links.
-    echo systemd-initrd dracut-systemd rootfs-block fs-lib udev-rules
+    local mods="systemd-initrd dracut-systemd rootfs-block fs-lib udev-rules" mod
+    _immucore_ok=" $mods immucore " _immucore_bad=
+    for mod in $IMMUCORE_OPTIONAL_MODULES; do
+        _immucore_installable "$mod" && mods+=" $mod"
+    done
+    echo "$mods"
     return 0
 }
 
@@ -41,9 +87,18 @@ install() {
     inst_binary /usr/bin/immucore
 
     # Tools immucore runs through its Sys seam (src/sys): devices, loop images, mounts, fsck, the
-    # copy-up of persistent paths, chrooted stage commands and the failure screen's shell.
+    # copy-up of persistent paths, chrooted stage commands and the failure screen's shell. lvm and
+    # mdadm (activate-devices) come with dracut's lvm and mdraid modules, when depends() adds them.
     inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync
     inst_multiple -o fsck.ext2 fsck.ext3 tune2fs dumpe2fs
+
+    if ! dracut_module_included dmsquash-live; then
+        dwarning "immucore: no dmsquash-live in this initramfs (not installed, or a hostonly build): live media and the squashfs recovery (root=live:...) will not boot"
+    elif ! compgen -G "$dracutbasedir/modules.d/[0-9][0-9]overlayfs/prepare-overlayfs.sh" > /dev/null; then
+        # dracut 059 (Debian bookworm) makes a live overlay's directories only after systemd has
+        # tried to mount it (live-overlay-dirs.sh says more); dracut 060 ships this fix itself.
+        inst_hook pre-mount 01 "$moddir/live-overlay-dirs.sh"
+    fi
 
     inst_simple "$moddir/immucore.service" "$systemdsystemunitdir/immucore.service"
     inst_script "$moddir/immucore-generator.sh" "$systemdutildir/system-generators/immucore-generator"

@@ -40,6 +40,8 @@ export interface BootConfig {
   live?: string;
   netboot: boolean;
   fsck: {mode: FsckMode; repair: FsckRepair};
+  /** dracut's `rd.lvm=0` / `rd.md=0` turn off activating LVM volume groups / assembling md arrays. */
+  activate: {lvm: boolean; md: boolean};
   /** `console=` devices without options (`ttyS0,115200` → `ttyS0`), in order. */
   consoles: string[];
   /** `kairos.config_url=` (or legacy `cos.setup=`). */

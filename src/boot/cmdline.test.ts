@@ -43,6 +43,7 @@ describe('parseCmdline', () => {
       breakBefore: [],
       netboot: false,
       fsck: {mode: 'auto', repair: 'preen'},
+      activate: {lvm: true, md: true},
       consoles: [],
       dotNotation: [],
       problems: [],
@@ -146,6 +147,11 @@ describe('parseCmdline', () => {
     ...(['preen', 'yes', 'no'] as const).map((r) =>
       ok(`fsck.repair=${r}`, `fsck.repair=${r}`, {fsck: {mode: 'auto', repair: r}}),
     ),
+    ok("dracut's rd.lvm=0 turns off LVM activation", 'rd.lvm=0', {activate: {lvm: false, md: true}}),
+    ok("dracut's rd.md=no turns off md assembly", 'rd.md=no', {activate: {lvm: true, md: false}}),
+    ok('rd.lvm=off then a bare rd.lvm: the last wins', 'rd.lvm=off rd.md=OFF rd.lvm', {
+      activate: {lvm: true, md: false},
+    }),
     ok('consoles drop options and duplicates', 'console=ttyS0,115200n8 console=tty1 console=ttyS0', {
       consoles: ['ttyS0', 'tty1'],
     }),

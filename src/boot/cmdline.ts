@@ -87,6 +87,7 @@ function defaultConfig(raw: string): BootConfig {
     live: undefined,
     netboot: false,
     fsck: {mode: 'auto', repair: 'preen'},
+    activate: {lvm: true, md: true},
     consoles: [],
     configUrl: undefined,
     memory: undefined,
@@ -119,10 +120,17 @@ function readOtherToken(tok: Token, cfg: BootConfig, claim: ClaimFn, report: Rep
   else if (tok.text === 'netboot') cfg.netboot = true;
   else if (key === 'fsck.mode') claim(key, tok, 0, oneOf(FSCK_MODES, setFsckMode));
   else if (key === 'fsck.repair') claim(key, tok, 0, oneOf(FSCK_REPAIRS, setFsckRepair));
+  else if (key === 'rd.lvm') cfg.activate.lvm = isDracutSwitchOn(value);
+  else if (key === 'rd.md') cfg.activate.md = isDracutSwitchOn(value);
   else if (key === 'kairos.config_url') claim('configUrl', tok, 1, applyConfigUrl);
   else if (key === 'cos.setup') claim('configUrl', tok, 0, applyConfigUrl);
   else if (key === 'console') report(tok, addConsole(tok, cfg));
   else if (key.startsWith('stages.')) report(tok, addDotPair(tok, cfg));
+}
+
+/** dracut's getargbool: bare is on, `0`/`no`/`off` is off, any other value on (the last one wins). */
+function isDracutSwitchOn(value: string | undefined): boolean {
+  return value === undefined || !/^(0|no|off)$/i.test(value);
 }
 
 const applyImageFile: Apply = (tok, cfg) => {

@@ -161,7 +161,11 @@ describe('findOrderingHazards', () => {
 describe('planTransitiveNeeds', () => {
   it('follows needs through other steps', () => {
     const needs = planTransitiveNeeds(plans(ACTIVE).plan);
-    expect([...(needs.get('mount-root') ?? [])].sort()).toEqual(['attach-image', 'mount-state']);
+    expect([...(needs.get('mount-root') ?? [])].sort()).toEqual([
+      'activate-devices',
+      'attach-image',
+      'mount-state',
+    ]);
     expect(needs.get('initramfs-stage')).toContain('mount-state');
     expect(needs.get('sentinel')?.size).toBe(0);
   });

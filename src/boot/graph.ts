@@ -6,6 +6,7 @@
 
 export type StepName =
   | 'sentinel'
+  | 'activate-devices'
   | 'mount-tmp'
   | 'mount-state'
   | 'attach-image'
@@ -61,18 +62,24 @@ export const DISK_MOUNTERS: StepName[] = [
   'mount-persistent',
 ];
 
+// immucore runs before dracut-initqueue.service, where dracut would activate LVM and assemble md
+// arrays: every step that waits for a device by label needs activate-devices, or a COS_* filesystem
+// on a logical volume or an array never appears. It degrades: a disk without either goes on.
+const ACTIVATION_WRITES = ['/run/lvm', '/run/mdadm'];
+
 export const DISK_GRAPH: readonly GraphStep[] = [
   step('sentinel', [], ['/run/cos']),
+  step('activate-devices', [], ACTIVATION_WRITES),
   step('mount-tmp', []),
-  step('mount-state', [], [], 'fatal'),
+  step('mount-state', ['activate-devices'], [], 'fatal'),
   step('attach-image', ['mount-state'], [], 'fatal'),
   step('mount-root', ['attach-image'], [], 'fatal'),
-  step('mount-oem', ['mount-root']),
+  step('mount-oem', ['mount-root', 'activate-devices']),
   // The rootfs stage writes the layout under /run/cos and may write to /oem (→ /sysroot/oem).
   step('rootfs-stage', ['mount-root', 'mount-oem', 'sentinel'], ['/run/cos', '/sysroot/oem']),
   step('load-layout', ['rootfs-stage']),
   step('mount-overlay-base', ['load-layout']),
-  step('mount-volumes', ['load-layout', 'mount-root']),
+  step('mount-volumes', ['load-layout', 'mount-root', 'activate-devices']),
   // Overlays wait for the volumes: an RW path may lie below a volume that the layout file (read
   // mid-boot) names, and the overlay must land on the volume, not under it. This costs no boot
   // time: mount-persistent and write-fstab wait for the volumes anyway.
@@ -90,7 +97,10 @@ export const DISK_GRAPH: readonly GraphStep[] = [
 export const LIVE_GRAPH: readonly GraphStep[] = [
   step('sentinel', [], ['/run/cos']),
   step('wait-sysroot', [], [], 'fatal'),
-  step('mount-oem', ['wait-sysroot']),
+  // dracut has run its initqueue by now, but activates LVM and md only when the cmdline names them
+  // (rd.lvm.lv=, rd.md.uuid=, rd.auto): COS_OEM on either still needs this.
+  step('activate-devices', [], ACTIVATION_WRITES),
+  step('mount-oem', ['wait-sysroot', 'activate-devices']),
   step('rootfs-stage', ['wait-sysroot', 'mount-oem', 'sentinel'], ['/run/cos', '/sysroot/oem']),
   // SPEC §10 gives live and recovery media the recovery memory policy, so the step the §4 live
   // plan leaves out is here; after the rootfs stage, which may set memory_policy.

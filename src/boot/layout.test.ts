@@ -23,6 +23,7 @@ function makeConfig(partial: Partial<BootConfig> = {}): BootConfig {
     breakBefore: [],
     netboot: false,
     fsck: {mode: 'auto', repair: 'preen'},
+    activate: {lvm: true, md: true},
     consoles: [],
     dotNotation: [],
     problems: [],

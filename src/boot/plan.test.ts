@@ -7,6 +7,7 @@ import {planBoot} from './plan.ts';
 const ACTIVE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img';
 const DISK_STEPS = [
   'sentinel',
+  'activate-devices',
   'mount-tmp',
   'mount-state',
   'attach-image',
@@ -97,6 +98,7 @@ describe('planBoot', () => {
       steps: [
         'sentinel',
         'wait-sysroot',
+        'activate-devices',
         'mount-oem',
         'rootfs-stage',
         'memory-policy',
@@ -126,15 +128,16 @@ describe('planBoot', () => {
     const needs = Object.fromEntries(p.steps.map((s) => [s.name, s.needs]));
     expect(needs).toMatchObject({
       sentinel: [],
+      'activate-devices': [],
       'mount-tmp': [],
-      'mount-state': [],
+      'mount-state': ['activate-devices'],
       'attach-image': ['mount-state'],
       'mount-root': ['attach-image'],
-      'mount-oem': ['mount-root'],
+      'mount-oem': ['mount-root', 'activate-devices'],
       'rootfs-stage': ['mount-root', 'mount-oem', 'sentinel'],
       'load-layout': ['rootfs-stage'],
       'mount-overlay-base': ['load-layout'],
-      'mount-volumes': ['load-layout', 'mount-root'],
+      'mount-volumes': ['load-layout', 'mount-root', 'activate-devices'],
       'mount-rw-paths': ['mount-overlay-base', 'mount-volumes'],
       'mount-persistent': ['mount-rw-paths', 'mount-volumes'],
       'link-extensions': ['mount-persistent'],

@@ -189,6 +189,16 @@ describe('CloudConfigStages.runStage', () => {
     expect(ctx.failures[0]?.item).toMatch(/^initramfs /);
   });
 
+  it('binds the submounts a live medium has (and a pty and shm), parents first, a link not at all', async () => {
+    const sys = shellSys({'/sysroot/oem/a.yaml': 'stages:\n  initramfs: [{commands: [ok]}]\n'});
+    const present = ['/dev', '/dev/pts', '/dev/shm', '/proc', '/sys', '/run', '/run/initramfs/live', '/tmp'];
+    await sys.mkdirp(...present, ...present.map((d) => `/sysroot${d}`));
+    await sys.symlink('/run/initramfs/live', '/run/rootfsbase');
+    await new CloudConfigStages().runStage('initramfs', stageContext(sys));
+    expect(sys.mounts.map((m) => m.target)).toEqual(present.map((d) => `/sysroot${d}`));
+    expect(sys.unmounts).toEqual(present.map((d) => `/sysroot${d}`).reverse());
+  });
+
   it('binds nothing when no step would run', async () => {
     const sys = shellSys({});
     await sys.mkdirp('/dev', '/sysroot/dev');

@@ -6,6 +6,12 @@ import {ACTIVE_CMDLINE, stepContext, stepError} from '../../test/fakes/step-cont
 import {attachImage, mountRoot} from './attach-image.ts';
 
 const IMAGES = '/run/initramfs/cos-state/cOS';
+// What attach-image does once the image is attached: ask udev to look at the loop device, then
+// wait for the root label's link, which sysroot.mount and dracut's root hooks wait for.
+const ANNOUNCE = [
+  'run udevadm trigger --action=change /dev/loop7',
+  'waitForLink /dev/disk/by-label/COS_ACTIVE -> /dev/loop7',
+];
 
 function machine(images: string[] = ['active.img'], opts: FakeSysOptions = {}) {
   const sys = new FakeSys({
@@ -20,25 +26,25 @@ describe('attachImage', () => {
     {
       name: 'attaches the image read-only and checks nothing by default',
       cmdline: ACTIVE_CMDLINE,
-      calls: [`attachLoop ${IMAGES}/active.img ro`],
+      calls: [`attachLoop ${IMAGES}/active.img ro`, ...ANNOUNCE],
       fscks: [],
     },
     {
       name: 'attaches it read-write with rd.immucore.debugrw',
       cmdline: `${ACTIVE_CMDLINE} rd.immucore.debugrw`,
-      calls: [`attachLoop ${IMAGES}/active.img rw`],
+      calls: [`attachLoop ${IMAGES}/active.img rw`, ...ANNOUNCE],
       fscks: [],
     },
     {
       name: 'checks a read-only image on fsck.mode=force, without repairs',
       cmdline: `${ACTIVE_CMDLINE} fsck.mode=force fsck.repair=yes`,
-      calls: [`attachLoop ${IMAGES}/active.img ro`, 'fsck /dev/loop7 force'],
+      calls: [`attachLoop ${IMAGES}/active.img ro`, 'fsck /dev/loop7 force', ...ANNOUNCE],
       fscks: [{device: '/dev/loop7', mode: 'force', repair: 'no'}],
     },
     {
       name: 'repairs a read-write image as fsck.repair says',
       cmdline: `${ACTIVE_CMDLINE} rd.immucore.debugrw fsck.mode=force fsck.repair=yes`,
-      calls: [`attachLoop ${IMAGES}/active.img rw`, 'fsck /dev/loop7 force'],
+      calls: [`attachLoop ${IMAGES}/active.img rw`, 'fsck /dev/loop7 force', ...ANNOUNCE],
       fscks: [{device: '/dev/loop7', mode: 'force', repair: 'yes'}],
     },
   ];
@@ -60,6 +66,67 @@ describe('attachImage', () => {
       `${IMAGES}/active.img is labelled "COS_PASSIVE", not COS_ACTIVE: booting it anyway, ignoring.`,
     ]);
     expect(ctx.boot.loopDevice).toBe('/dev/loop7');
+    // No link would ever carry the cmdline's label: nothing to wait for.
+    expect(sys.calls).toEqual([`attachLoop ${IMAGES}/active.img ro`]);
+  });
+
+  it("waits for the root label's own link (a passive boot: COS_PASSIVE)", async () => {
+    const sys = machine(['passive.img'], {loopInfo: {fstype: 'ext4', label: 'COS_PASSIVE'}});
+    const cmdline = 'root=LABEL=COS_PASSIVE cos-img/filename=/cOS/passive.img';
+    await attachImage(stepContext(sys, {cmdline, step: 'attach-image'}));
+    expect(sys.calls.slice(1)).toEqual([
+      'run udevadm trigger --action=change /dev/loop7',
+      'waitForLink /dev/disk/by-label/COS_PASSIVE -> /dev/loop7',
+    ]);
+  });
+
+  it('goes on without waiting when udevd is not running', async () => {
+    const sys = machine(['active.img'], {udev: 'absent'});
+    const ctx = stepContext(sys, {step: 'attach-image'});
+    await attachImage(ctx);
+    expect(sys.calls).toEqual([`attachLoop ${IMAGES}/active.img ro`, ...ANNOUNCE]);
+    expect(ctx.log.lines.filter((l) => l.level === 'warn')).toEqual([]);
+    expect(ctx.boot.warnings).toEqual([]);
+  });
+
+  const unlinked = [
+    {
+      name: 'warns and boots on when the link never appears',
+      opts: {udev: 'stalled'} as const,
+      calls: [`attachLoop ${IMAGES}/active.img ro`, ...ANNOUNCE],
+      why: /did not appear within 60000 ms/,
+    },
+    {
+      name: 'warns and boots on when udevadm trigger fails',
+      opts: {run: () => ({exitCode: 1, stdout: '', stderr: 'Operation not permitted'})},
+      calls: [`attachLoop ${IMAGES}/active.img ro`, ANNOUNCE[0]],
+      why: /Operation not permitted/,
+    },
+  ];
+  it.each(unlinked)('$name', async ({opts, calls, why}) => {
+    const sys = machine(['active.img'], opts);
+    const ctx = stepContext(sys, {step: 'attach-image'});
+    await attachImage(ctx);
+    expect(sys.calls).toEqual(calls);
+    expect(ctx.boot.loopDevice).toBe('/dev/loop7');
+    expect(ctx.boot.warnings).toEqual([
+      expect.objectContaining({
+        step: 'attach-image',
+        item: '/dev/disk/by-label/COS_ACTIVE',
+        message: expect.stringMatching(why),
+        hint: expect.stringMatching(/systemd-udevd\.service.*rd\.immucore\.devtimeout \(now 60 s\)/),
+      }),
+    ]);
+  });
+
+  it('stops when it is cancelled while waiting for the link', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const sys = machine();
+    const err = await stepError(
+      attachImage(stepContext(sys, {step: 'attach-image', signal: controller.signal})),
+    );
+    expect(err.message).toMatch(/cancelled/);
   });
 
   const invalid = [
@@ -104,7 +171,11 @@ describe('mountRoot', () => {
     const ctx = stepContext(sys, {step: 'mount-root'});
     await attachImage(ctx);
     await mountRoot(ctx);
-    expect(sys.calls).toEqual([`attachLoop ${IMAGES}/active.img ro`, 'mount ext4 /dev/loop7 /sysroot']);
+    expect(sys.calls).toEqual([
+      `attachLoop ${IMAGES}/active.img ro`,
+      ...ANNOUNCE,
+      'mount ext4 /dev/loop7 /sysroot',
+    ]);
     expect(sys.mounts).toEqual([{source: '/dev/loop7', target: '/sysroot', fstype: 'ext4', options: ['ro']}]);
     expect(ctx.boot.mounts).toEqual([
       expect.objectContaining({source: 'LABEL=COS_ACTIVE', device: '/dev/loop7', step: 'mount-root'}),

@@ -1,11 +1,14 @@
 // The root: the image file on the images partition, attached to a loop device read-only and
 // mounted at /sysroot.
 import path from 'node:path';
+import {renderUdevName} from '../boot/boot-mode.ts';
 import {BootError} from '../boot/errors.ts';
 import {deviceMountSpec} from '../boot/mount-specs.ts';
 import {STATE_DIR} from '../boot/plan.ts';
+import {udevadmTriggerChangeArgs} from '../sys/argv.ts';
+import {SysError} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
-import {mountDevice} from './mounting.ts';
+import {mountDevice, warnItem} from './mounting.ts';
 
 export async function attachImage(ctx: StepContext): Promise<void> {
   const {plan} = ctx;
@@ -33,6 +36,36 @@ export async function attachImage(ctx: StepContext): Promise<void> {
   if (plan.state.rootLabel && info?.label !== plan.state.rootLabel) {
     ctx.log.warn(
       `${image} is labelled ${info?.label ? `"${info.label}"` : 'nothing'}, not ${plan.state.rootLabel}: booting it anyway, ignoring.`,
+    );
+  } else if (plan.state.rootLabel) {
+    await announceRoot(ctx, device, plan.state.rootLabel);
+  }
+}
+
+// The generator's sysroot.mount, dracut's root "devexists" hook and initrd-root-device.target wait
+// for /dev/disk/by-label/<root label>, which udev makes only once it has seen the attached loop
+// device; losetup does not make the kernel tell udev on every kernel. So ask udev to look at it (a
+// change event, as the Go immucore does) and wait, on udev's events, for the link. Without it
+// immucore's own mounts are fine but the initrd waits out its device timeout: a warning, not a
+// failure.
+async function announceRoot(ctx: StepContext, device: string, label: string): Promise<void> {
+  const link = `/dev/disk/by-label/${renderUdevName(label)}`;
+  const {devTimeoutSec} = ctx.plan.config;
+  try {
+    await ctx.sys.run(udevadmTriggerChangeArgs(device), {signal: ctx.signal});
+    const linked = await ctx.sys.waitForLink(link, device, {
+      timeoutMs: devTimeoutSec * 1000,
+      signal: ctx.signal,
+    });
+    if (linked === 'no-udev') ctx.log.debug(`udevd is not running: not waiting for ${link}`);
+    else ctx.log.info(`${link} -> ${device}`);
+  } catch (err) {
+    if (err instanceof SysError && err.code === 'ABORT_ERR') throw err;
+    warnItem(
+      ctx,
+      link,
+      `udev did not link it to ${device} (${(err as Error).message}): units waiting for it will time out`,
+      `Check that udevd runs in the initramfs (systemd-udevd.service), or raise rd.immucore.devtimeout (now ${devTimeoutSec} s).`,
     );
   }
 }

@@ -49,6 +49,20 @@ describe('bootSteps', () => {
 
   const skips = [
     {
+      name: 'activate-devices is skipped with rd.lvm=0 and rd.md=0',
+      step: 'activate-devices',
+      cmdline: `${ACTIVE_CMDLINE} rd.lvm=0 rd.md=0`,
+      layout: '',
+      want: 'rd.lvm=0 and rd.md=0 on the command line',
+    },
+    {
+      name: 'activate-devices runs with either one on',
+      step: 'activate-devices',
+      cmdline: `${ACTIVE_CMDLINE} rd.lvm=0`,
+      layout: '',
+      want: true,
+    },
+    {
       name: 'mount-volumes is skipped when the layout has no volumes',
       step: 'mount-volumes',
       layout: 'RW_PATHS="/var"\n',
@@ -73,15 +87,15 @@ describe('bootSteps', () => {
       want: true,
     },
   ];
-  it.each(skips)('$name', ({step, layout, want}) => {
-    const def = bootSteps(plan(ACTIVE_CMDLINE)).find((s) => s.name === step);
-    expect(def?.when?.(stepContext(new FakeSys(), {layout}))).toBe(want);
+  it.each(skips)('$name', ({step, layout, want, cmdline = ACTIVE_CMDLINE}) => {
+    const def = bootSteps(plan(cmdline)).find((s) => s.name === step);
+    expect(def?.when?.(stepContext(new FakeSys(), {layout, cmdline}))).toBe(want);
   });
 
   it('runs every other step unconditionally', () => {
     const conditional = bootSteps(plan(ACTIVE_CMDLINE))
       .filter((s) => s.when)
       .map((s) => s.name);
-    expect(conditional).toEqual(['mount-volumes', 'mount-persistent']);
+    expect(conditional).toEqual(['activate-devices', 'mount-volumes', 'mount-persistent']);
   });
 });

@@ -4,6 +4,7 @@
 import type {StepName} from '../boot/graph.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {StepDef} from '../dag/index.ts';
+import {activateDevices, shouldActivateDevices} from './activate-devices.ts';
 import {attachImage, mountRoot} from './attach-image.ts';
 import {bindPersistentPaths} from './bind-persistent.ts';
 import type {StepContext} from './context.ts';
@@ -23,6 +24,7 @@ type StepImpl = Pick<StepDef<StepContext>, 'run' | 'when'>;
 
 export const STEP_IMPLS: Record<StepName, StepImpl> = {
   sentinel: {run: writeSentinel},
+  'activate-devices': {run: activateDevices, when: shouldActivateDevices},
   'mount-tmp': {run: mountTmp},
   'mount-state': {run: mountState},
   'attach-image': {run: attachImage},

@@ -1,6 +1,18 @@
 import {describe, expect, it} from 'vitest';
 import type {MountSpec} from '../boot/mount-spec.ts';
-import {blkidProbeArgs, e2fsckArgs, fsckOutcome, losetupArgs, mountArgs, umountArgs} from './argv.ts';
+import {
+  blkidProbeArgs,
+  e2fsckArgs,
+  fsckOutcome,
+  losetupArgs,
+  lvmActivateArgs,
+  mdadmAssembleArgs,
+  mdadmAssembleOutcome,
+  mountArgs,
+  udevadmSettleArgs,
+  udevadmTriggerChangeArgs,
+  umountArgs,
+} from './argv.ts';
 import {cpArgs} from './copy-up.ts';
 import type {FsckOptions} from './sys.ts';
 
@@ -134,4 +146,53 @@ describe('cpArgs', () => {
     },
   ];
   it.each(cases)('$name', ({job, want}) => expect(cpArgs(job)).toEqual(want));
+});
+
+describe('device activation and udev argv', () => {
+  const cases = [
+    {
+      name: 'udevadm settle, bounded',
+      argv: udevadmSettleArgs(60),
+      want: ['udevadm', 'settle', '--timeout=60'],
+    },
+    {
+      name: 'a change event for one device',
+      argv: udevadmTriggerChangeArgs('/dev/loop0'),
+      want: ['udevadm', 'trigger', '--action=change', '/dev/loop0'],
+    },
+    {
+      name: "every LVM volume group, as dracut's lvm_scan",
+      argv: lvmActivateArgs(),
+      want: ['lvm', 'vgchange', '--activate', 'y', '--sysinit'],
+    },
+    {name: 'every md array found', argv: mdadmAssembleArgs(), want: ['mdadm', '--assemble', '--scan']},
+  ];
+  it.each(cases)('$name', ({argv, want}) => expect(argv).toEqual(want));
+});
+
+describe('mdadmAssembleOutcome', () => {
+  const cases = [
+    {
+      name: 'exit 0 assembled something',
+      exitCode: 0,
+      stderr: 'mdadm: /dev/md/0 has been started',
+      want: 'assembled',
+    },
+    {
+      name: 'exit 1 with nothing found is none',
+      exitCode: 1,
+      stderr: 'mdadm: No arrays found in config file or automatically',
+      want: 'none',
+    },
+    {
+      name: 'another exit 1 is a failure',
+      exitCode: 1,
+      stderr: 'mdadm: /dev/sdb1 is busy - skipping',
+      want: undefined,
+    },
+    {name: 'exit 2 is a failure', exitCode: 2, stderr: 'mdadm: No arrays found', want: undefined},
+  ];
+  it.each(cases)('$name', ({exitCode, stderr, want}) =>
+    expect(mdadmAssembleOutcome(exitCode, stderr)).toBe(want),
+  );
 });

@@ -51,3 +51,34 @@ export function fsckOutcome(exitCode: number): FsckResult['outcome'] | undefined
 export function blkidProbeArgs(device: string): string[] {
   return ['blkid', '-p', '-o', 'export', device];
 }
+
+/** `udevadm settle`: wait until udev has handled every queued event (exit 1 on the timeout). */
+export function udevadmSettleArgs(timeoutSec: number): string[] {
+  return ['udevadm', 'settle', `--timeout=${timeoutSec}`];
+}
+
+/** `udevadm trigger --action=change <device>`: make udev look at a device again (its links). */
+export function udevadmTriggerChangeArgs(device: string): string[] {
+  return ['udevadm', 'trigger', '--action=change', device];
+}
+
+/** Activate every LVM logical volume, as dracut's lvm_scan does (`--sysinit`: no lvmpolld, no monitoring). */
+export function lvmActivateArgs(): string[] {
+  return ['lvm', 'vgchange', '--activate', 'y', '--sysinit'];
+}
+
+/** Assemble every md array whose members are present (no mdadm.conf needed). */
+export function mdadmAssembleArgs(): string[] {
+  return ['mdadm', '--assemble', '--scan'];
+}
+
+/**
+ * What `mdadm --assemble --scan` did: exit 0 assembled something; exit 1 saying "No arrays found"
+ * found nothing to assemble (or everything was assembled already); anything else is `undefined`,
+ * a failure.
+ */
+export function mdadmAssembleOutcome(exitCode: number, stderr: string): 'assembled' | 'none' | undefined {
+  if (exitCode === 0) return 'assembled';
+  if (exitCode === 1 && /No arrays found|No suitable drives found/i.test(stderr)) return 'none';
+  return undefined;
+}

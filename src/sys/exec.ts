@@ -14,6 +14,8 @@ const PACKAGES: Record<string, string> = {
   e2fsck: 'e2fsprogs',
   cp: 'coreutils',
   udevadm: 'udev',
+  lvm: 'lvm2',
+  mdadm: 'mdadm',
 };
 
 interface Outcome {

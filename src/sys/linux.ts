@@ -15,6 +15,7 @@ import {extCheckReason} from './ext-health.ts';
 import {readFsIdentity} from './fs-identity.ts';
 import {attachLoop, detachLoop} from './loop.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
+import {unmountBySyscall} from './mount-syscall.ts';
 import {topMountAt} from './mountinfo.ts';
 import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
 import type {
@@ -29,7 +30,13 @@ import type {
 } from './sys.ts';
 import {SysError} from './sys.ts';
 import {listTree, statEntries} from './tree.ts';
-import {type DeviceEvents, UDEVADM_MONITOR, waitForEvent} from './wait-device.ts';
+import {
+  type DeviceEvents,
+  UDEV_CONTROL,
+  UDEVADM_MONITOR,
+  UDEVADM_MONITOR_UDEV,
+  waitForEvent,
+} from './wait-device.ts';
 
 export interface LinuxSysOptions {
   /** What immucore's `/` is: `/` in the initramfs, a temp dir in tests. */
@@ -41,7 +48,11 @@ export interface LinuxSysOptions {
   devices?: readonly string[] | DeviceFilter;
   /** Where device events come from; default: udevadm's kernel monitor and /dev/disk/by-*. */
   events?: DeviceEvents;
+  /** Where udev's links are announced (waitForLink); default: udevadm's udev monitor and the link's dir. */
+  linkEvents?: {monitorArgv?: readonly string[]; control: string};
 }
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const FS_EVENTS_DIRS = [
   '/dev/disk/by-label',
@@ -55,6 +66,7 @@ export class LinuxSys implements Sys {
   readonly root: string;
   private readonly filter: DeviceFilter | undefined;
   private readonly events: DeviceEvents;
+  private readonly linkEvents: {monitorArgv?: readonly string[]; control: string};
 
   constructor(opts: LinuxSysOptions = {}) {
     const root = path.resolve(opts.root ?? '/');
@@ -62,6 +74,7 @@ export class LinuxSys implements Sys {
     const d = opts.devices;
     this.filter = d === undefined ? undefined : typeof d === 'function' ? d : filterFromNames(d);
     this.events = opts.events ?? {watchDirs: FS_EVENTS_DIRS, monitorArgv: UDEVADM_MONITOR};
+    this.linkEvents = opts.linkEvents ?? {monitorArgv: UDEVADM_MONITOR_UDEV, control: UDEV_CONTROL};
   }
 
   resolvePath(p: string): string {
@@ -213,7 +226,8 @@ export class LinuxSys implements Sys {
   ): Promise<'unmounted' | 'not-mounted'> {
     const real = this.resolvePath(target);
     if (!topMountAt(await readMountinfo(), real)) return 'not-mounted';
-    await runTool(umountArgs(real, opts));
+    const argv = umountArgs(real, opts);
+    if (opts.recursive || !(await unmountBySyscall(real, opts, argv))) await runTool(argv);
     return 'unmounted';
   }
 
@@ -244,6 +258,26 @@ export class LinuxSys implements Sys {
     const events =
       parsed?.kind === 'path' ? {...this.events, watchDirs: [...this.events.watchDirs, '/dev']} : this.events;
     return waitForEvent(spec, () => this.findDevice(spec), events, opts);
+  }
+
+  async waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'> {
+    if (!(await fs.lstat(this.linkEvents.control).catch(() => undefined))) return 'no-udev';
+    const want = await fs.realpath(device).catch(() => device);
+    const find = async () => ((await fs.realpath(link).catch(() => undefined)) === want ? link : undefined);
+    // The link's directory may not exist yet (the first labelled filesystem): /dev/disk sees it made.
+    const watchDirs = [path.dirname(link), path.dirname(path.dirname(link))];
+    await waitForEvent(link, find, {watchDirs, monitorArgv: this.linkEvents.monitorArgv}, opts);
+    return 'linked';
+  }
+
+  async findTool(name: string): Promise<string | undefined> {
+    for (const dir of (process.env.PATH || DEFAULT_PATH).split(':')) {
+      if (dir === '') continue;
+      const candidate = path.join(dir, name);
+      const st = await fs.stat(candidate).catch(() => undefined);
+      if (st?.isFile() && (st.mode & 0o111) !== 0) return candidate;
+    }
+    return undefined;
   }
 
   async probe(device: string): Promise<BlockInfo | undefined> {

@@ -2,6 +2,7 @@
 // bun:ffi: a boot makes ~46 mounts, and a mount(8) process for each was the largest cost of the
 // boot (every one a fork, an exec and libmount reading mountinfo). Under node (development,
 // `bin/immucore.js`) there is no FFI and mount(8) does the work; both take the same MountSpec.
+// umount2(2) likewise, for the initramfs stage's chroot binds (up to nine, unbound every boot).
 import type {MountSpec} from '../boot/mount-spec.ts';
 import {formatArgv, SysError} from './sys.ts';
 
@@ -86,6 +87,7 @@ interface Libc {
     flags: bigint,
     data: Buffer | null,
   ): number;
+  umount2(target: Buffer, flags: number): number;
   errno(): number;
 }
 
@@ -107,10 +109,12 @@ async function loadLibc(): Promise<Libc | null> {
     };
     const {symbols} = ffi.dlopen('libc.so.6', {
       mount: {args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32'},
+      umount2: {args: ['ptr', 'i32'], returns: 'i32'},
       __errno_location: {args: [], returns: 'ptr'},
     });
     libc = {
       mount: (...a) => symbols.mount?.(...a) as number,
+      umount2: (...a) => symbols.umount2?.(...a) as number,
       errno: () => ffi.read.i32(symbols.__errno_location?.(), 0),
     };
   } catch {
@@ -142,5 +146,28 @@ export async function mountBySyscall(spec: MountSpec, argvForMessages: readonly 
       name === 'EBUSY'
         ? `${spec.target} is busy or ${spec.source} is mounted elsewhere: see findmnt.`
         : 'See dmesg for what the kernel said about this mount.',
+  });
+}
+
+const MNT_DETACH = 2;
+
+/**
+ * Unmount `target` (a real path) with umount2(2), lazily with `lazy`. Returns false when the
+ * syscall is not available here (umount(8) does it then).
+ */
+export async function unmountBySyscall(
+  target: string,
+  opts: {lazy?: boolean},
+  argvForMessages: readonly string[],
+): Promise<boolean> {
+  const lib = await loadLibc();
+  if (!lib) return false;
+  if (lib.umount2(cstr(target), opts.lazy ? MNT_DETACH : 0) === 0) return true;
+  const errno = lib.errno();
+  const name = ERRNO[errno] ?? `errno ${errno}`;
+  throw new SysError(`${formatArgv(argvForMessages)} failed: umount2(2) returned ${name}`, {
+    code: ERRNO[errno] ?? 'EUMOUNT',
+    argv: argvForMessages,
+    hint: name === 'EBUSY' ? `A process still uses ${target}: see fuser -vm ${target}.` : 'See dmesg.',
   });
 }

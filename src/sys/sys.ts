@@ -160,9 +160,17 @@ export interface Sys {
   findDevice(spec: string): Promise<string | undefined>;
   /** Look once, then wait on device events (never a poll); ETIMEDOUT SysError after `timeoutMs`. */
   waitForDevice(spec: string, opts: WaitOptions): Promise<string>;
+  /**
+   * Wait until udev has made `link` (`/dev/disk/by-label/COS_ACTIVE`) point at `device`, on udev's
+   * events; ETIMEDOUT SysError after `timeoutMs`. `no-udev` at once when udevd is not running (no
+   * one would make the link).
+   */
+  waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'>;
   probe(device: string): Promise<BlockInfo | undefined>;
   fsck(device: string, opts: FsckOptions): Promise<FsckResult>;
 
+  /** Where a tool is on PATH; `undefined` when this system (the initramfs) does not have it. */
+  findTool(name: string): Promise<string | undefined>;
   /** Run a tool; a non-zero exit (outside `okExitCodes`) throws a SysError. */
   run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
 }

@@ -15,6 +15,12 @@ export interface DeviceEvents {
 /** Block uevents, as udevadm prints them without udevd running. */
 export const UDEVADM_MONITOR = ['udevadm', 'monitor', '--kernel', '--subsystem-match=block'] as const;
 
+/** Block events once udevd has handled them (its links are made by then). */
+export const UDEVADM_MONITOR_UDEV = ['udevadm', 'monitor', '--udev', '--subsystem-match=block'] as const;
+
+/** udevd's control socket: there while udevd runs. */
+export const UDEV_CONTROL = '/run/udev/control';
+
 /**
  * Resolve with the first answer of `find` that is not `undefined`: once now, then once more after
  * each event. Rejects with ETIMEDOUT after `timeoutMs`, with ABORT_ERR when `signal` aborts, or

@@ -39,6 +39,13 @@ export interface FakeSysOptions {
   run?: RunScript;
   /** What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE. */
   loopInfo?: BlockInfo;
+  /** Tools on PATH (`findTool`), e.g. `['lvm', 'mdadm']`; default none. */
+  tools?: string[];
+  /**
+   * udevd, for `waitForLink`: `running` (default) makes every link at once, `absent` has none
+   * running, `stalled` never makes the link (the wait times out).
+   */
+  udev?: 'running' | 'absent' | 'stalled';
 }
 
 const parentOf = (p: string) => path.posix.dirname(p);
@@ -49,8 +56,9 @@ export class FakeSys implements Sys {
    * Every call with an effect, in order: `write <path>`, `symlink <path> -> <target>`,
    * `copyTree <from> <to>`, `copyEntries <from> <to> <entries>`, `rename <from> <to>`,
    * `removeScratch <path>`, `setAttributes <path> <mode> <uid>:<gid>`, `syncFs <path>`, `mount <fstype> <source> <target>`, `unmount <target>`,
-   * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`, `fsck <device> <mode>`,
-   * `run <argv>`. Not `mkdirp` (check `dirs`), nor reads.
+   * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`,
+   * `waitForLink <link> -> <device>`, `fsck <device> <mode>`, `run <argv>`. Not `mkdirp` (check
+   * `dirs`), nor reads (`findTool` neither).
    */
   readonly calls: string[] = [];
   readonly files = new Map<string, {text: string; mode?: number}>();
@@ -69,6 +77,8 @@ export class FakeSys implements Sys {
   readonly devices: FakeDevice[];
   private readonly script: RunScript;
   private readonly loopInfo: BlockInfo;
+  private readonly tools: string[];
+  private readonly udev: NonNullable<FakeSysOptions['udev']>;
   private readonly loops = new Map<string, string>();
   private readonly active: MountSpec[] = [];
   private readonly faults: Array<{op: string | RegExp; code: string; times: number}> = [];
@@ -78,6 +88,8 @@ export class FakeSys implements Sys {
     this.devices = [...(opts.devices ?? [])];
     this.script = opts.run ?? (() => undefined);
     this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
+    this.tools = opts.tools ?? [];
+    this.udev = opts.udev ?? 'running';
     this.with(opts.files ?? {});
   }
 
@@ -284,9 +296,11 @@ export class FakeSys implements Sys {
     const fail = (why: string) =>
       new SysError(`Cannot mount ${spec.source} on ${target}: ${why}`, {code: 'ENOENT'});
     if (missing(target)) throw fail('no such mountpoint');
-    if (spec.source.startsWith('/dev/') && !this.devices.some((d) => d.device === spec.source))
+    const bind = spec.options.includes('bind');
+    // A bind's source is a directory, also under /dev (/dev/pts).
+    if (!bind && spec.source.startsWith('/dev/') && !this.devices.some((d) => d.device === spec.source))
       throw fail('no such device');
-    if (spec.options.includes('bind') && missing(spec.source)) throw fail('no such bind source');
+    if (bind && missing(spec.source)) throw fail('no such bind source');
     for (const o of spec.options) {
       const m = /^(lowerdir|upperdir|workdir)=(.*)$/.exec(o);
       for (const dir of m?.[2]?.split(':') ?? [])
@@ -366,6 +380,19 @@ export class FakeSys implements Sys {
     if (!device)
       throw new SysError(`Device ${spec} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
     return device;
+  }
+
+  async waitForLink(link: string, device: string, opts: WaitOptions) {
+    this.record(`waitForLink ${link} -> ${device}`);
+    if (opts.signal?.aborted) throw new SysError(`Waiting for ${link} was cancelled`, {code: 'ABORT_ERR'});
+    if (this.udev === 'absent') return 'no-udev' as const;
+    if (this.udev === 'stalled')
+      throw new SysError(`Device ${link} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
+    return 'linked' as const;
+  }
+
+  async findTool(name: string) {
+    return this.tools.includes(name) ? `/usr/sbin/${name}` : undefined;
   }
 
   async probe(device: string) {

@@ -27,8 +27,11 @@ const DEBOOTSTRAP_PACKAGES = [
   'jq', // the test agent builds its JSON line with it
 ];
 // Installed with apt inside the root: the kernel (modules included, so the image's own dracut
-// finds virtio and loop) and nohang (the memory policy renders its config).
-const APT_PACKAGES = ['linux-image-amd64', 'nohang'];
+// finds virtio and loop), nohang (the memory policy renders its config), and what the immucore
+// dracut module pulls in when the build host has it: lvm2 and mdadm (dracut's lvm and mdraid
+// modules), dracut-live (dmsquash-live: the squashfs recovery). Not dracut-network: livenet and
+// network stay out, which the image build then shows to be optional.
+const APT_PACKAGES = ['linux-image-amd64', 'nohang', 'lvm2', 'mdadm', 'dracut-live'];
 
 // Bumped when the recipe below changes in a way the package lists do not show.
 const RECIPE = 'debian-root-v1';

@@ -6,6 +6,7 @@ import {buildDisk, type PartitionSpec} from './disk.ts';
 import type {AgentFacts} from './facts.ts';
 import {buildImageSet, type ImageSet} from './image.ts';
 import {type BootOptions, type BootResult, bootVm, createOverlay} from './qemu.ts';
+import {buildRecoverySquashfs} from './squashfs.ts';
 
 /** SPEC §1: OEM, recovery (recovery.img), state (active.img, passive.img), persistent. */
 export function standardLayout(
@@ -53,6 +54,31 @@ export async function buildStandardDisk(images: ImageSet): Promise<string> {
 /** The standard disk without its COS_OEM partition. */
 export async function buildMissingOemDisk(images: ImageSet): Promise<string> {
   return buildDisk('missing-oem', standardLayout(images, {COS_OEM: null}));
+}
+
+/** The standard disk with COS_PERSISTENT on the logical volume immucore/persistent (LVM). */
+export async function buildLvmDisk(images: ImageSet): Promise<string> {
+  return buildDisk(
+    'lvm-persistent',
+    standardLayout(images, {
+      COS_PERSISTENT: {
+        label: 'COS_PERSISTENT',
+        content: {kind: 'lvm', vg: 'immucore', lv: 'persistent', content: {kind: 'empty'}},
+        extraMiB: 256,
+      },
+    }),
+  );
+}
+
+/** The standard disk whose COS_RECOVERY holds the recovery root as /recovery.squashfs. */
+export async function buildSquashfsRecoveryDisk(images: ImageSet): Promise<string> {
+  const squashfs = await buildRecoverySquashfs(images);
+  return buildDisk(
+    'squashfs-recovery',
+    standardLayout(images, {
+      COS_RECOVERY: {label: 'COS_RECOVERY', content: {kind: 'files', files: {'recovery.squashfs': squashfs}}},
+    }),
+  );
 }
 
 export interface Scenario {

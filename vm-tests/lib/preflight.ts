@@ -1,5 +1,6 @@
 // Checks what the VM suite needs before its first slow step, so a missing tool fails in a second
-// with the apt line that fixes it rather than halfway through a build.
+// with the apt line that fixes it rather than halfway through a build. Keep scripts/setup.sh's
+// VM_PACKAGES in step.
 import {execa} from 'execa';
 
 // Tool → Debian package providing it (bookworm).
@@ -12,6 +13,9 @@ const TOOLS: Record<string, string> = {
   tune2fs: 'e2fsprogs',
   unshare: 'util-linux',
   nsenter: 'util-linux',
+  // the LVM disk (COS_PERSISTENT on a logical volume) and the squashfs recovery
+  lvm: 'lvm2',
+  mksquashfs: 'squashfs-tools',
 };
 
 let checked = false;
