@@ -1,13 +1,14 @@
-// The seed manifest: which image last seeded a state dir and what it copied there, kept beside the
-// state dir (`<state target>/.immucore/<n>.seed.json`), never in it, so the booted system does not
-// see it under /etc/ssh. One compact row per entry: Kairos' /etc alone has a few thousand.
+// The seed manifest: what immucore copied into a state dir, entry by entry, as the image had it,
+// kept beside the state dir (`<state target>/.immucore/<n>.seed.json`), never in it, so the booted
+// system does not see it under /etc/ssh. One compact row per entry: Kairos' /etc alone has a few
+// thousand. Which image last seeded the dir is the one-line `<n>.seeded-from` next to it: the
+// file every boot reads. Rows may come from several images (what the user kept stays recorded as
+// seeded), so the manifest names none, and an upgrade that changes nothing here leaves it as it is.
 import type {TreeEntry, TreeListing} from './seed.ts';
 
 export const MANIFEST_VERSION = 1;
 
 export interface SeedManifest {
-  /** The identity of the image that seeded it (Sys.fsIdentity). */
-  image: string;
   /** The persistent path, for a person reading the file. */
   path: string;
   entries: TreeListing;
@@ -34,7 +35,7 @@ export function renderManifest(m: SeedManifest): string {
     if (e.link !== undefined) row.push(e.link);
     entries[p] = row;
   }
-  return `${JSON.stringify({version: MANIFEST_VERSION, image: m.image, path: m.path, entries})}\n`;
+  return `${JSON.stringify({version: MANIFEST_VERSION, path: m.path, entries})}\n`;
 }
 
 /** The manifest in `text`, or why it cannot be read (a seed then treats the state dir as unrecorded). */
@@ -46,9 +47,9 @@ export function parseManifest(text: string): {value: SeedManifest} | {error: str
     return {error: `not JSON (${err instanceof Error ? err.message : String(err)})`};
   }
   if (typeof raw !== 'object' || raw === null) return {error: 'not a JSON object'};
-  const o = raw as {version?: unknown; image?: unknown; path?: unknown; entries?: unknown};
+  const o = raw as {version?: unknown; path?: unknown; entries?: unknown};
   if (o.version !== MANIFEST_VERSION) return {error: `version ${String(o.version)}, not ${MANIFEST_VERSION}`};
-  if (typeof o.image !== 'string' || typeof o.path !== 'string') return {error: 'no image or path'};
+  if (typeof o.path !== 'string') return {error: 'no path'};
   if (typeof o.entries !== 'object' || o.entries === null) return {error: 'no entries'};
   const entries: TreeListing = new Map();
   for (const [p, row] of Object.entries(o.entries as Record<string, unknown>)) {
@@ -56,7 +57,7 @@ export function parseManifest(text: string): {value: SeedManifest} | {error: str
     if (!e) return {error: `entry "${p}" is not [type, mode, uid, gid, size, mtimeMs, link?]`};
     entries.set(p, e);
   }
-  return {value: {image: o.image, path: o.path, entries}};
+  return {value: {path: o.path, entries}};
 }
 
 function parseRow(row: unknown): TreeEntry | undefined {

@@ -3,6 +3,7 @@
 // cut short resuming next boot. What to copy is decided (and tested) in src/boot/seed.ts.
 import {describe, expect, it} from 'vitest';
 import {FakeSys} from '../../test/fakes/fake-sys.ts';
+import {noCounts} from '../boot/seed.ts';
 import {parseManifest} from '../boot/seed-manifest.ts';
 import {type SeedJob, seedStateDir} from './seed-state.ts';
 
@@ -74,6 +75,18 @@ describe('seedStateDir', () => {
       counts: expect.objectContaining({added: 0}),
     });
     expect(sys.calls).toEqual([]);
+  });
+
+  it('another image that changed nothing here: no copy, no sync, only the identity written', async () => {
+    const sys = image(new FakeSys(), V1_FILES);
+    await seedStateDir(sys, JOB);
+    sys.calls.length = 0;
+    expect((await seedStateDir(sys, V2)).counts).toEqual(noCounts());
+    expect(sys.calls).toEqual([
+      `removeScratch ${seedFile('.staging')}`,
+      `removeScratch ${seedFile('.staging')}`,
+      `write ${seedFile('.seeded-from')}`,
+    ]);
   });
 
   it('another image: adds and updates what the user left alone, keeps and does not resurrect the rest', async () => {
@@ -153,7 +166,7 @@ describe('seedStateDir', () => {
   it('an unreadable manifest is reported, and the state dir compared as unrecorded', async () => {
     const sys = image(new FakeSys(), V1_FILES);
     await seedStateDir(sys, JOB);
-    sys.files.set(seedFile('.seed.json'), {text: '{"version":1,"ima'});
+    sys.files.set(seedFile('.seed.json'), {text: '{"version":1,"pa'});
     const r = await seedStateDir(sys, V2);
     expect(r.manifestProblem).toMatch(/^not JSON/);
     expect(r.counts).toEqual({added: 0, updated: 0, keptUserChanged: 0, notResurrected: 0, notInImage: 0});

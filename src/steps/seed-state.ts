@@ -66,14 +66,16 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
   }
   let result: SeedResult;
   let entries = image;
+  let manifestText: string | undefined;
+  let changed = true;
   try {
     if (!there) {
       await sys.copyTree(job.source, files.staging);
       await sys.rename(files.staging, job.stateDir);
       result = {kind: 'first', counts: {...noCounts(), added: image.size - 1}};
     } else {
-      const text = await sys.readText(files.manifest);
-      const parsed = text === undefined ? undefined : parseManifest(text);
+      manifestText = await sys.readText(files.manifest);
+      const parsed = manifestText === undefined ? undefined : parseManifest(manifestText);
       const manifest = parsed && 'value' in parsed ? parsed.value.entries : undefined;
       const state = await sys.statEntries(job.stateDir, planStatePaths(image, manifest));
       const plan = decideSeed(image, state, manifest);
@@ -83,6 +85,7 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
         for (const p of plan.copy) await sys.rename(`${files.staging}/${p}`, `${job.stateDir}/${p}`);
       }
       for (const a of plan.attributes) await sys.setAttributes(path.posix.join(job.stateDir, a.path), a);
+      changed = plan.copy.length > 0 || plan.attributes.length > 0;
       entries = plan.manifest;
       result = {
         kind: 'update',
@@ -94,12 +97,11 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
     // Give the space back at once: a seed that hit a full disk must not keep it full.
     await sys.removeScratch(files.staging).catch(() => undefined);
   }
-  await sys.syncFs(job.stateDir);
-  await sys.writeText(
-    files.manifest,
-    renderManifest({image: job.image ?? 'unknown', path: job.path, entries}),
-    {atomic: true},
-  );
+  // What was copied is on disk before a record says it is there. An upgrade that left this path
+  // alone (most of them) copied nothing, and costs only the identity.
+  if (changed) await sys.syncFs(job.stateDir);
+  const text = renderManifest({path: job.path, entries});
+  if (text !== manifestText) await sys.writeText(files.manifest, text, {atomic: true});
   if (job.image !== undefined) await sys.writeText(files.marker, `${job.image}\n`, {atomic: true});
   return {...result, ...(previous ? {previous} : {})};
 }

@@ -56,6 +56,29 @@ describe('writeReport', () => {
     expect(err?.message).toMatch(/ENOSPC/);
   });
 
+  it('lists what each persistent state seed did, and leaves the field out when there was none', async () => {
+    const sys = new FakeSys();
+    const ctx = stepContext(sys, {step: 'report', records: () => [ok('mount-persistent')]});
+    await writeReport(ctx);
+    expect(readReport(sys).seeds).toBeUndefined();
+    const seed = {
+      path: '/etc/ssh',
+      stateDir: '/sysroot/usr/local/.state/etc-ssh.bind',
+      kind: 'update' as const,
+      image: 'ext4 UUID=b sb=2',
+      previous: 'ext4 UUID=a sb=1',
+      added: 1,
+      updated: 2,
+      keptUserChanged: 3,
+      notResurrected: 4,
+      notInImage: 5,
+      durationMs: 6,
+    };
+    ctx.boot.seeds.push(seed);
+    await writeReport(ctx);
+    expect(readReport(sys).seeds).toEqual([seed]);
+  });
+
   it('is a cancelled boot once the boot was stopped', async () => {
     const controller = new AbortController();
     controller.abort();
