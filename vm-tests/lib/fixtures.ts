@@ -94,6 +94,8 @@ export interface Scenario {
   memoryMiB?: number;
   /** The guest writes files after its report (immucore.test.write) that a later boot reads. */
   waitForPoweroff?: boolean;
+  /** Typed on the serial console as the boot goes (a break shell). */
+  input?: BootOptions['input'];
 }
 
 /** Builds what is missing, boots the scenario and returns the agent's facts (throws without them). */
@@ -107,6 +109,7 @@ export async function bootForFacts(s: Scenario): Promise<{boot: BootResult; fact
     waitForPoweroff: s.waitForPoweroff ?? false,
     ...(s.overlay ? {overlay: s.overlay} : {}),
     ...(s.memoryMiB ? {memoryMiB: s.memoryMiB} : {}),
+    ...(s.input ? {input: s.input} : {}),
   });
   if (!boot.facts) throw new Error(`the agent never reported; see ${boot.logPath}`);
   return {boot, facts: boot.facts};

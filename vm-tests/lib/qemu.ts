@@ -1,5 +1,6 @@
 // Boots a disk in QEMU under TCG with the kernel and initramfs given directly (-kernel/-initrd),
-// the serial console captured to vm-tests/logs/<name>.log, and a per-boot timeout. Disks are
+// the serial console captured to vm-tests/logs/<name>.log (and typed into, when a scenario
+// scripts `input`), and a per-boot timeout. Disks are
 // qcow2 overlays over the cached raw disk, so scenarios never change the shared base; a
 // persistence scenario boots the same overlay twice.
 import {closeSync, createWriteStream, mkdirSync, openSync, readSync} from 'node:fs';
@@ -11,6 +12,12 @@ import {runBuild} from './exec.ts';
 import {AGENT_BEGIN, AGENT_END, type AgentFacts, parseAgentFacts} from './facts.ts';
 import {progress} from './log.ts';
 import {LOG_DIR} from './paths.ts';
+
+/** Text typed on the serial console once the console shows `after` (since the previous input). */
+export interface ConsoleInput {
+  after: RegExp;
+  send: string;
+}
 
 export interface BootOptions {
   /** Names the serial log: vm-tests/logs/<name>.log. */
@@ -27,6 +34,11 @@ export interface BootOptions {
   stopOn?: RegExp;
   /** Copy the console to the terminal as it arrives (the demo). */
   echo?: boolean;
+  /**
+   * Typed on the console (ttyS0, QEMU's stdin), in order, each once its `after` has shown up:
+   * a shell prompt needs no newline, so this matches the console text, not whole lines.
+   */
+  input?: ConsoleInput[];
   /**
    * Let the guest power off by itself after the agent's report (it writes the
    * immucore.test.write files then, for a later boot of the same disk). Otherwise QEMU is
@@ -47,8 +59,14 @@ export interface BootResult {
   timedOut: boolean;
   /** The console line that matched stopOn. */
   stoppedOn: string | undefined;
+  /** What was typed (`input`), with the seconds from starting QEMU. */
+  typed: Array<{send: string; atSec: number}>;
   exitCode: number | undefined;
 }
+
+// IMMUCORE_VM_TIMEOUT_SCALE=2 doubles every boot's timeout: on a machine shared with other TCG
+// guests a boot can take three times as long as on an idle one.
+const TIMEOUT_SCALE = Number(process.env.IMMUCORE_VM_TIMEOUT_SCALE ?? '1') || 1;
 
 // After the agent's report the guest powers off; give it this long before QEMU is killed.
 const POWEROFF_GRACE_MS = 30_000;
@@ -100,10 +118,11 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
   ];
   progress(`boot ${opts.name}: ${opts.append}`);
   const started = performance.now();
+  const input = [...(opts.input ?? [])];
   const vm = execa('qemu-system-x86_64', args, {
     reject: false,
     buffer: false,
-    stdin: 'ignore',
+    stdin: input.length > 0 ? 'pipe' : 'ignore',
     stderr: 'pipe',
   });
   let log = '';
@@ -111,13 +130,15 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
   let secondsToAgent: number | undefined;
   let stoppedOn: string | undefined;
   let timedOut = false;
+  const typed: BootResult['typed'] = [];
+  let sinceTyped = '';
   const kill = () => vm.kill('SIGTERM');
   const timer = setTimeout(
     () => {
       timedOut = true;
       kill();
     },
-    (opts.timeoutSec ?? 180) * 1000,
+    (opts.timeoutSec ?? 180) * TIMEOUT_SCALE * 1000,
   );
 
   const onLine = (line: string) => {
@@ -133,8 +154,20 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
       kill();
     }
   };
+  const typeInput = (text: string) => {
+    sinceTyped += stripAnsi(text);
+    for (let next = input[0]; next !== undefined; next = input[0]) {
+      const m = next.after.exec(sinceTyped);
+      if (!m) return;
+      input.shift();
+      sinceTyped = sinceTyped.slice(m.index + m[0].length);
+      vm.stdin?.write(next.send);
+      typed.push({send: next.send, atSec: (performance.now() - started) / 1000});
+    }
+  };
   const onText = (text: string) => {
     log += text;
+    if (input.length > 0) typeInput(text);
     logFile.write(text);
     if (opts.echo) process.stdout.write(text);
     pending += text;
@@ -159,7 +192,17 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
       (timedOut ? ', TIMED OUT' : '') +
       ` (log ${logPath})`,
   );
-  return {logPath, log, facts, secondsToAgent, seconds, timedOut, stoppedOn, exitCode: result.exitCode};
+  return {
+    logPath,
+    log,
+    facts,
+    secondsToAgent,
+    seconds,
+    timedOut,
+    stoppedOn,
+    typed,
+    exitCode: result.exitCode,
+  };
 }
 
 /**
