@@ -223,4 +223,19 @@ describe('bindPersistentPaths', () => {
       },
     ]);
   });
+
+  it('refuses seed records through a symlinked records dir: nothing seeded or written, a new path not bound', async () => {
+    const sys = machine();
+    await sys.mkdirp(STATE);
+    await sys.symlink('/etc', `${STATE}/.immucore`);
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n');
+    expect((await stepError(done)).message).toBe('1 of 1 failed: /etc/ssh');
+    expect(copiesAndMounts(sys)).toEqual([]);
+    expect(sys.calls.filter((c) => c.startsWith('write '))).toEqual([]);
+    expect(ctx.boot.failures[0]).toMatchObject({
+      message:
+        'The seed records dir leads to /etc, out of the directory immucore keeps them in: /usr/local/.state/.immucore is a symlink to /etc',
+      hint: 'Move /usr/local/.state/.immucore aside on the persistent volume (mv /usr/local/.state/.immucore /usr/local/.state/.immucore.moved) and reboot; immucore makes a new one.',
+    });
+  });
 });

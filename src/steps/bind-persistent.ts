@@ -83,7 +83,8 @@ async function resolvePersistent(
 // Seed the state dir (seed-state.ts), record what it did, then bind it. A seed that fails half-way
 // leaves the state dir as it was, whole files only: bind it anyway (the user's state matters more
 // than the image's additions) and fail the item, so the boot is marked degraded and names it; the
-// next boot tries again. A first seed that fails has no state dir to bind: the path stays the image's.
+// next boot tries again. A first seed that fails has no state dir to bind: the path stays the
+// image's. A records dir that leads out of the state target fails every item the same way.
 async function seedAndBind(
   ctx: StepContext,
   item: PersistentPath,
@@ -123,14 +124,17 @@ async function seedAndBind(
         `${item.path}: ${r.previous ? `the image changed since the last seed (was ${r.previous})` : 'no seed recorded'}: ${describeSeedCounts(r.counts)}`,
       );
   } catch (cause) {
-    if (!(await ctx.sys.exists(item.stateDir))) {
+    const there = await ctx.sys.exists(item.stateDir);
+    if (there) await bind();
+    // A records dir that leads elsewhere says so itself, with its own fix.
+    if (cause === seeding.seedDir) throw cause;
+    if (!there) {
       throw new BootError(`Cannot seed the state dir ${shown} of ${item.path} from the image`, {
         cause,
         input: item.path,
         hint: 'Free space on the persistent volume (df /usr/local) or fix the error above; the seed runs again on the next boot.',
       });
     }
-    await bind();
     throw new BootError(
       `Bound ${shown} over ${item.path} as it was: bringing in the image's changes failed`,
       {

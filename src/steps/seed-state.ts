@@ -102,6 +102,8 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
   if (changed) await sys.syncFs(job.stateDir);
   const text = renderManifest({path: job.path, entries});
   if (text !== manifestText) await sys.writeText(files.manifest, text, {atomic: true});
-  if (job.image !== undefined) await sys.writeText(files.marker, `${job.image}\n`, {atomic: true});
+  // Unflushed: lost to a power loss, the identity is only read as "another image", and the seed
+  // runs again and finds everything already in place. Flushing it cost ~15 ms per path per upgrade.
+  if (job.image !== undefined) await sys.writeText(files.marker, `${job.image}\n`, {atomic: 'unflushed'});
   return {...result, ...(previous ? {previous} : {})};
 }

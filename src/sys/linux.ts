@@ -90,9 +90,14 @@ export class LinuxSys implements Sys {
     }
   }
 
-  async writeText(p: string, text: string, opts: {mode?: number; atomic?: boolean} = {}): Promise<void> {
+  async writeText(
+    p: string,
+    text: string,
+    opts: {mode?: number; atomic?: boolean | 'unflushed'} = {},
+  ): Promise<void> {
     const real = this.resolvePath(p);
-    if (opts.atomic) return this.writeAtomic(p, real, text, opts.mode ?? 0o644);
+    if (opts.atomic)
+      return this.writeAtomic(p, real, text, {mode: opts.mode ?? 0o644, flush: opts.atomic !== 'unflushed'});
     try {
       await fs.writeFile(real, text, opts.mode === undefined ? {} : {mode: opts.mode});
       if (opts.mode !== undefined) await fs.chmod(real, opts.mode);
@@ -101,7 +106,12 @@ export class LinuxSys implements Sys {
     }
   }
 
-  private async writeAtomic(p: string, real: string, text: string, mode: number): Promise<void> {
+  private async writeAtomic(
+    p: string,
+    real: string,
+    text: string,
+    {mode, flush}: {mode: number; flush: boolean},
+  ): Promise<void> {
     const tmp = `${real}.immucore-tmp`;
     try {
       // A temp file left by a power loss goes; `wx` then refuses anything that appears in its place.
@@ -110,7 +120,7 @@ export class LinuxSys implements Sys {
       try {
         await fh.writeFile(text);
         await fh.chmod(mode);
-        await fh.sync();
+        if (flush) await fh.sync();
       } finally {
         await fh.close();
       }

@@ -128,7 +128,7 @@ export class FakeSys implements Sys {
   }
 
   /** `atomic` changes nothing here: the fake has no power to lose. */
-  async writeText(p: string, text: string, opts: {mode?: number; atomic?: boolean} = {}) {
+  async writeText(p: string, text: string, opts: {mode?: number; atomic?: boolean | 'unflushed'} = {}) {
     const at = this.resolvePath(p);
     this.record(`write ${at}`);
     if (!this.dirs.has(parentOf(at))) throw new SysError(`Cannot write ${at}: ENOENT`, {code: 'ENOENT'});
