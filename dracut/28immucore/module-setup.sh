@@ -41,8 +41,10 @@ install() {
     inst_binary /usr/bin/immucore
 
     # Tools immucore runs through its Sys seam (src/sys): devices, loop images, mounts, fsck, the
-    # copy-up of persistent paths, chrooted stage commands and the failure screen's shell.
-    inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync
+    # copy-up of persistent paths, chrooted stage commands; the rd.immucore.break shell (sh, setsid,
+    # systemd-notify to push back the unit's start timeout, findmnt to look around).
+    inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync \
+        systemd-notify findmnt
     inst_multiple -o fsck.ext2 fsck.ext3 tune2fs dumpe2fs
 
     inst_simple "$moddir/immucore.service" "$systemdsystemunitdir/immucore.service"

@@ -57,8 +57,8 @@ export function parseCmdline(text: string): BootConfig {
       else report(tok, m.problem);
     } else if (key.name === 'break') {
       const b = parseBreakToken(tok);
-      if ('steps' in b) cfg.breakBefore = [...new Set([...cfg.breakBefore, ...b.steps])];
-      else report(tok, b.problem);
+      cfg.breakBefore = [...new Set([...cfg.breakBefore, ...b.steps])];
+      for (const problem of b.problems) report(tok, problem);
     } else {
       report(tok, unknownStanza(tok, key));
     }

@@ -99,7 +99,9 @@ describe('runBoot', () => {
     const sys = machine(`${ACTIVE} rd.immucore.break=mount-root,write-fstab`);
     const {exitCode} = await runBoot({sys, ...quiet, live: true});
     expect(exitCode).toBe(0);
-    const shells = sys.calls.map((c, i) => [c, i] as const).filter(([c]) => c === 'run /bin/sh -i');
+    const shells = sys.calls
+      .map((c, i) => [c, i] as const)
+      .filter(([c]) => c.startsWith('run sh -c exec setsid -c -w sh -i'));
     expect(shells).toHaveLength(2);
     expect(sys.calls[(shells[0]?.[1] ?? 0) + 1]).toBe('mount ext4 /dev/loop7 /sysroot');
   });

@@ -9,6 +9,7 @@ import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts
 import {CloudConfigStages} from '../stages/runner.ts';
 import type {Sys} from '../sys/sys.ts';
 import {bootSteps} from './boot-steps.ts';
+import {runBreakShell} from './break-shell.ts';
 import {BootSession, type StageRunner, type StepContext} from './context.ts';
 import {protectFromOomKiller} from './memory-guard.ts';
 import {
@@ -76,7 +77,8 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       step: step.name,
     }),
     beforeStep: async (step) => {
-      if (config.breakBefore.includes(step.name)) await breakShell(sys, log, step.name, opts.live === true);
+      if (config.breakBefore.includes(step.name))
+        await runBreakShell({sys, log, step: step.name, live: opts.live === true});
     },
     onEvent: (e) => {
       const prefix = `step ${e.step} ${e.position}`;
@@ -178,19 +180,6 @@ async function paintFailureScreen(
       log.warn(`cannot paint the failure screen on /dev/${tty}: ${(err as Error).message}, ignoring.`);
     }
   }
-}
-
-async function breakShell(sys: Sys, log: Logger, step: string, live: boolean): Promise<void> {
-  if (!live) {
-    log.warn(`rd.immucore.break=${step}: a break shell only opens in the initramfs, ignoring.`);
-    return;
-  }
-  log.warn(`rd.immucore.break=${step}: stopped before ${step}; exit the shell to go on`);
-  await sys.run(['/bin/sh', '-i'], {
-    stdio: 'inherit',
-    env: {PS1: `immucore break (${step}) # `},
-    okExitCodes: Array.from({length: 256}, (_, i) => i),
-  });
 }
 
 async function rebootAfterFailure(sys: Sys, log: Logger, live: boolean, delayMs: number): Promise<void> {

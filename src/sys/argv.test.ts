@@ -1,6 +1,15 @@
 import {describe, expect, it} from 'vitest';
 import type {MountSpec} from '../boot/mount-spec.ts';
-import {blkidProbeArgs, e2fsckArgs, fsckOutcome, losetupArgs, mountArgs, umountArgs} from './argv.ts';
+import {
+  blkidProbeArgs,
+  e2fsckArgs,
+  fsckOutcome,
+  losetupArgs,
+  mountArgs,
+  notifyArgs,
+  terminalShellArgs,
+  umountArgs,
+} from './argv.ts';
 import {cpArgs, cpNoClobberFlag} from './copy-up.ts';
 import type {FsckOptions} from './sys.ts';
 
@@ -145,4 +154,26 @@ describe('cpArgs', () => {
     },
   ];
   it.each(cases)('$name', ({job, want}) => expect(cpArgs('-n', job)).toEqual(want));
+});
+
+describe('terminalShellArgs', () => {
+  it('gives the shell the terminal as fds 0-2 and as controlling tty, in its own session', () => {
+    expect(terminalShellArgs('/dev/console')).toEqual([
+      'sh',
+      '-c',
+      'exec setsid -c -w sh -i <>"$1" >&0 2>&1',
+      'sh',
+      '/dev/console',
+    ]);
+  });
+});
+
+describe('notifyArgs', () => {
+  it.each<{fields: Record<string, string>; want: string[]}>([
+    {fields: {EXTEND_TIMEOUT_USEC: '600000000'}, want: ['systemd-notify', 'EXTEND_TIMEOUT_USEC=600000000']},
+    {
+      fields: {EXTEND_TIMEOUT_USEC: '1', STATUS: 'a b'},
+      want: ['systemd-notify', 'EXTEND_TIMEOUT_USEC=1', 'STATUS=a b'],
+    },
+  ])('$want', ({fields, want}) => expect(notifyArgs(fields)).toEqual(want));
 });

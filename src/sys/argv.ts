@@ -51,3 +51,18 @@ export function fsckOutcome(exitCode: number): FsckResult['outcome'] | undefined
 export function blkidProbeArgs(device: string): string[] {
   return ['blkid', '-p', '-o', 'export', device];
 }
+
+/**
+ * An interactive shell on a terminal (`/dev/console`), whatever immucore's own stdin is (the
+ * unit's is /dev/null, where `sh -i` reads EOF and exits at once): the shell gets the terminal
+ * on fds 0-2 and, in a session of its own (setsid -c), as its controlling tty, so ^C and job
+ * control work. `-w` waits for the shell should setsid have to fork.
+ */
+export function terminalShellArgs(terminal: string): string[] {
+  return ['sh', '-c', 'exec setsid -c -w sh -i <>"$1" >&0 2>&1', 'sh', terminal];
+}
+
+/** `systemd-notify KEY=value…`: a message to the service manager on $NOTIFY_SOCKET. */
+export function notifyArgs(fields: Record<string, string>): string[] {
+  return ['systemd-notify', ...Object.entries(fields).map(([k, v]) => `${k}=${v}`)];
+}
