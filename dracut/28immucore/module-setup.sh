@@ -42,9 +42,10 @@ install() {
 
     # Tools immucore runs through its Sys seam (src/sys): devices, loop images, mounts, fsck, the
     # copy-up of persistent paths, chrooted stage commands; the rd.immucore.break shell (sh, setsid,
-    # systemd-notify to push back the unit's start timeout, findmnt to look around).
+    # systemd-notify to push back the unit's start timeout, findmnt to look around); the key that
+    # ends the failure screen's hold (stty, dd) and the reboot after it (systemctl).
     inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync \
-        systemd-notify findmnt
+        systemd-notify systemctl findmnt stty dd
     inst_multiple -o fsck.ext2 fsck.ext3 tune2fs dumpe2fs
 
     inst_simple "$moddir/immucore.service" "$systemdsystemunitdir/immucore.service"

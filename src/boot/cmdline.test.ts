@@ -130,6 +130,15 @@ describe('parseCmdline', () => {
         breakBefore: ['mount-root', 'mount-oem', 'report'],
       },
     ),
+    ok("dracut's rd.shell=0 turns the shell off", 'rd.shell=0 rd.emergency=reboot', {
+      shell: false,
+      emergency: 'reboot',
+    }),
+    ok('a bare rd.shell, or the last rd.shell, turns it on', 'rd.shell=off rd.shell', {shell: true}),
+    ok('any rd.break turns the shell on, wherever rd.shell=0 is', 'rd.break=pre-mount rd.shell=0', {
+      shell: true,
+    }),
+    ok('the legacy rdshell counts as rd.shell', 'rdshell=0', {shell: false}),
     ok('root=live:CDLABEL sets root and live', 'root=live:CDLABEL=L', {
       root: 'live:CDLABEL=L',
       live: 'CDLABEL=L',

@@ -9,6 +9,7 @@ import {
   notifyArgs,
   terminalShellArgs,
   umountArgs,
+  waitKeyArgs,
 } from './argv.ts';
 import {cpArgs, cpNoClobberFlag} from './copy-up.ts';
 import type {FsckOptions} from './sys.ts';
@@ -165,6 +166,19 @@ describe('terminalShellArgs', () => {
       'sh',
       '/dev/console',
     ]);
+  });
+});
+
+describe('waitKeyArgs', () => {
+  it('reads one byte, any key, from the terminal passed as $1 (never spliced into the script)', () => {
+    const [sh, c, script = '', name, terminal, prompt] = waitKeyArgs('/dev/tty1', 'press a key\r\n');
+    expect([sh, c, name, terminal, prompt]).toEqual(['sh', '-c', 'sh', '/dev/tty1', 'press a key\r\n']);
+    expect(script).toMatch(/^exec <>"\$1" && /);
+    expect(script).toContain('stty -icanon -echo min 1 time 0');
+    // The prompt comes once the terminal is open and raw, before the read.
+    expect(script.indexOf('printf %s "$2"')).toBeGreaterThan(script.indexOf('stty -icanon'));
+    expect(script.indexOf('printf %s "$2"')).toBeLessThan(script.indexOf('dd bs=1 count=1'));
+    expect(script).not.toContain('/dev/tty1');
   });
 });
 

@@ -62,6 +62,18 @@ export function terminalShellArgs(terminal: string): string[] {
   return ['sh', '-c', 'exec setsid -c -w sh -i <>"$1" >&0 2>&1', 'sh', terminal];
 }
 
+/**
+ * Reads one key from a terminal: non-canonical and without echo, so any key counts, not only
+ * Enter; exits 0 once a byte was read (a blocking read: the caller bounds it with a timeout).
+ * `prompt` is printed once the terminal is open and set up: a serial port drops what arrives
+ * while nobody has it open, so a key counts only from then on.
+ */
+export function waitKeyArgs(terminal: string, prompt = ''): string[] {
+  const script =
+    'exec <>"$1" && old=$(stty -g) && stty -icanon -echo min 1 time 0 || exit 2; printf %s "$2" >&0; dd bs=1 count=1 of=/dev/null 2>/dev/null; r=$?; stty "$old"; exit $r';
+  return ['sh', '-c', script, 'sh', terminal, prompt];
+}
+
 /** `systemd-notify KEY=value…`: a message to the service manager on $NOTIFY_SOCKET. */
 export function notifyArgs(fields: Record<string, string>): string[] {
   return ['systemd-notify', ...Object.entries(fields).map(([k, v]) => `${k}=${v}`)];

@@ -4,7 +4,7 @@ import {realpathSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {MountSpec} from '../boot/mount-spec.ts';
-import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs} from './argv.ts';
+import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs, waitKeyArgs} from './argv.ts';
 import {blockInfoFromBlkid, parseBlkidExport} from './blkid.ts';
 import {type DeviceFilter, readBlockInfo} from './block-scan.ts';
 import {copyUp} from './copy-up.ts';
@@ -20,6 +20,7 @@ import type {
   CopyUpResult,
   FsckOptions,
   FsckResult,
+  KeyWaitOptions,
   MountEntry,
   RunOptions,
   RunResult,
@@ -210,6 +211,22 @@ export class LinuxSys implements Sys {
         hint: `The filesystem has errors fsck did not fix: run e2fsck -f ${device} from the emergency shell, or boot with fsck.repair=yes.`,
         cause: err,
       });
+    }
+  }
+
+  async waitForKey(terminal: string, opts: KeyWaitOptions): Promise<'key' | 'timeout'> {
+    try {
+      // In its own process group: at the timeout the whole group goes, not only the shell (a dd
+      // left behind would eat the next key typed on the console).
+      await runTool(waitKeyArgs(terminal, opts.prompt), {
+        processGroup: true,
+        timeoutMs: opts.timeoutMs,
+        ...(opts.signal ? {signal: opts.signal} : {}),
+      });
+      return 'key';
+    } catch (err) {
+      if (err instanceof SysError && err.code === 'ETIMEDOUT') return 'timeout';
+      throw err;
     }
   }
 

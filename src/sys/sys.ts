@@ -57,6 +57,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+export interface KeyWaitOptions extends WaitOptions {
+  /** Printed on the terminal once a key would be read: a key typed before it may be lost. */
+  prompt?: string;
+}
+
 export interface RunOptions {
   /** Resolved against the Sys root. */
   cwd?: string;
@@ -131,6 +136,12 @@ export interface Sys {
   waitForDevice(spec: string, opts: WaitOptions): Promise<string>;
   probe(device: string): Promise<BlockInfo | undefined>;
   fsck(device: string, opts: FsckOptions): Promise<FsckResult>;
+
+  /**
+   * Wait for a key on a terminal (`/dev/console`): a blocking read, never a poll; `timeout` when
+   * none came within `timeoutMs`. Throws a SysError when the terminal cannot be read, or on abort.
+   */
+  waitForKey(terminal: string, opts: KeyWaitOptions): Promise<'key' | 'timeout'>;
 
   /** Run a tool; a non-zero exit (outside `okExitCodes`) throws a SysError. */
   run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;

@@ -11,6 +11,7 @@ import {
   type CopyUpResult,
   type FsckOptions,
   type FsckResult,
+  type KeyWaitOptions,
   type MountEntry,
   type RunOptions,
   type RunResult,
@@ -39,6 +40,8 @@ export interface FakeSysOptions {
   run?: RunScript;
   /** What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE. */
   loopInfo?: BlockInfo;
+  /** How waitForKey answers, at once: a key was pressed, or nobody pressed one (the default). */
+  key?: 'key' | 'timeout';
 }
 
 const parentOf = (p: string) => path.posix.dirname(p);
@@ -49,7 +52,7 @@ export class FakeSys implements Sys {
    * Every call with an effect, in order: `write <path>`, `symlink <path> -> <target>`,
    * `copyUp <from> <to>`, `mount <fstype> <source> <target>`, `unmount <target>`,
    * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`, `fsck <device> <mode>`,
-   * `run <argv>`. Not `mkdirp` (check `dirs`), nor reads.
+   * `waitForKey <terminal> <timeoutMs>`, `run <argv>`. Not `mkdirp` (check `dirs`), nor reads.
    */
   readonly calls: string[] = [];
   readonly files = new Map<string, {text: string; mode?: number}>();
@@ -61,11 +64,14 @@ export class FakeSys implements Sys {
   readonly mounts: MountSpec[] = [];
   /** Every target unmounted, in order. */
   readonly unmounts: string[] = [];
+  /** The prompt of every waitForKey, in order. */
+  readonly keyPrompts: string[] = [];
   /** Every fsck asked for, with its options. */
   readonly fscks: Array<{device: string} & FsckOptions> = [];
   readonly devices: FakeDevice[];
   private readonly script: RunScript;
   private readonly loopInfo: BlockInfo;
+  private readonly key: 'key' | 'timeout';
   private readonly loops = new Map<string, string>();
   private readonly active: MountSpec[] = [];
   private readonly faults: Array<{op: string | RegExp; code: string}> = [];
@@ -75,6 +81,7 @@ export class FakeSys implements Sys {
     this.devices = [...(opts.devices ?? [])];
     this.script = opts.run ?? (() => undefined);
     this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
+    this.key = opts.key ?? 'timeout';
     this.with(opts.files ?? {});
   }
 
@@ -306,6 +313,15 @@ export class FakeSys implements Sys {
     this.record(`fsck ${device} ${opts.mode}`);
     this.fscks.push({device, ...opts});
     return {outcome: 'clean', exitCode: 0, output: ''};
+  }
+
+  /** Answers at once with the `key` option (there is no clock to wait on). */
+  async waitForKey(terminal: string, opts: KeyWaitOptions) {
+    this.record(`waitForKey ${terminal} ${opts.timeoutMs}`);
+    this.keyPrompts.push(opts.prompt ?? '');
+    if (opts.signal?.aborted)
+      throw new SysError(`Waiting for a key on ${terminal} was cancelled`, {code: 'ABORT_ERR'});
+    return this.key;
   }
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
