@@ -87,9 +87,12 @@ install() {
     inst_binary /usr/bin/immucore
 
     # Tools immucore runs through its Sys seam (src/sys): devices, loop images, mounts, fsck, the
-    # copy-up of persistent paths, chrooted stage commands and the failure screen's shell. lvm and
-    # mdadm (activate-devices) come with dracut's lvm and mdraid modules, when depends() adds them.
-    inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync
+    # copy-up of persistent paths, chrooted stage commands; the rd.immucore.break shell (sh, setsid,
+    # systemd-notify to push back the unit's start timeout, findmnt to look around); the key that
+    # ends the failure screen's hold (stty, dd) and the reboot after it (systemctl). lvm and mdadm
+    # (activate-devices) come with dracut's lvm and mdraid modules, when depends() adds them.
+    inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync \
+        systemd-notify systemctl findmnt stty dd
     inst_multiple -o fsck.ext2 fsck.ext3 tune2fs dumpe2fs
 
     if ! dracut_module_included dmsquash-live; then

@@ -34,6 +34,13 @@ export interface BootConfig {
   disable: boolean;
   debug: boolean;
   rebootOnFailure: boolean;
+  /**
+   * dracut's `rd.shell` (`rdshell`): false for `rd.shell=0|no|off`, true for any other value or a
+   * bare flag, and for any `rd.break`; undefined when absent (dracut then opens the shell).
+   */
+  shell?: boolean;
+  /** dracut's `rd.emergency=reboot|poweroff|halt`: what it does on failure without a shell. */
+  emergency?: string;
   /** `rd.immucore.break`: step names to stop before, with a shell. */
   breakBefore: string[];
   /** `live:LABEL=…` / `live:CDLABEL=…` value (after `live:`), if any. */

@@ -2,6 +2,7 @@
 // value is checked and stored. A bad value becomes a Problem and the stanza's default stays.
 import {BOOT_DEFAULTS, type BootConfig} from './boot-config.ts';
 import {because, closestName, parseFlag, parseRequired, parseSeconds, type Token} from './cmdline-values.ts';
+import {STEP_NAMES} from './graph.ts';
 import {error, type Problem, warning} from './problem.ts';
 import {OVERLAY_HINT, parseOverlayBase, parseVolume, VOLUME_HINT, type Volume} from './volume.ts';
 
@@ -135,13 +136,30 @@ export function parseMountToken(tok: Token): {volume: Volume} | {problem: Proble
   return {problem: invalid('Volume', tok, vol.reason, 'skipping this volume', hint)};
 }
 
-/** `rd.immucore.break=a,b`: the step names, or the problem with the token. */
-export function parseBreakToken(tok: Token): {steps: string[]} | {problem: Problem} {
-  const steps = (tok.value ?? '').split(',').filter((s) => s !== '');
-  if (steps.length > 0) return {steps};
-  const reason = tok.value === undefined ? 'is missing' : 'names no step';
-  const hint = `Name the steps to stop before, comma separated, e.g. ${tok.key}=mount-root,mount-overlay-base.`;
-  return {problem: invalid('Break list', tok, reason, 'not stopping anywhere', hint)};
+/**
+ * `rd.immucore.break=a,b`: the steps to stop before, and a problem for each name that is not a
+ * step of the boot graph (with a did-you-mean), so a typo is told at once, not by a boot that
+ * never stops.
+ */
+export function parseBreakToken(tok: Token): {steps: string[]; problems: Problem[]} {
+  const names = (tok.value ?? '').split(',').filter((s) => s !== '');
+  if (names.length === 0) {
+    const reason = tok.value === undefined ? 'is missing' : 'names no step';
+    const hint = `Name the steps to stop before, comma separated, e.g. ${tok.key}=mount-root,mount-overlay-base.`;
+    return {steps: [], problems: [invalid('Break list', tok, reason, 'not stopping anywhere', hint)]};
+  }
+  const known = (n: string) => (STEP_NAMES as readonly string[]).includes(n);
+  const problems = names.filter((n) => !known(n)).map((n) => unknownBreakStep(tok, n));
+  return {steps: names.filter(known), problems};
+}
+
+function unknownBreakStep(tok: Token, name: string): Problem {
+  const near = closestName(name, STEP_NAMES);
+  const hint =
+    near === undefined
+      ? `Name steps of the boot graph (immucore plan lists them): ${STEP_NAMES.join(', ')}.`
+      : `Did you mean ${near}? e.g. ${tok.key}=${near}.`;
+  return invalid('Break list', tok, `"${name}" is not a boot step`, `not stopping before "${name}"`, hint);
 }
 
 function example(prefix: string, name: string): string {

@@ -126,11 +126,20 @@ describe('parseCmdline', () => {
     ),
     ok(
       'break lists accumulate without duplicates',
-      'rd.immucore.break=a,b rd.cos.break=b,c rd.immucore.break=a',
+      'rd.immucore.break=mount-root,mount-oem rd.cos.break=mount-oem,report rd.immucore.break=mount-root',
       {
-        breakBefore: ['a', 'b', 'c'],
+        breakBefore: ['mount-root', 'mount-oem', 'report'],
       },
     ),
+    ok("dracut's rd.shell=0 turns the shell off", 'rd.shell=0 rd.emergency=reboot', {
+      shell: false,
+      emergency: 'reboot',
+    }),
+    ok('a bare rd.shell, or the last rd.shell, turns it on', 'rd.shell=off rd.shell', {shell: true}),
+    ok('any rd.break turns the shell on, wherever rd.shell=0 is', 'rd.break=pre-mount rd.shell=0', {
+      shell: true,
+    }),
+    ok('the legacy rdshell counts as rd.shell', 'rdshell=0', {shell: false}),
     ok('root=live:CDLABEL sets root and live', 'root=live:CDLABEL=L', {
       root: 'live:CDLABEL=L',
       live: 'CDLABEL=L',
@@ -224,6 +233,21 @@ describe('parseCmdline', () => {
       bad(`${p}break=`, /names no step/, `e.g. ${p}break=mount-root`, {breakBefore: []}),
       bad(`${p}break=,`, /names no step/, /comma separated/),
       bad(`${p}break`, /is missing/, /Name the steps/),
+      bad(
+        `${p}break=mount-rot`,
+        /is not valid: "mount-rot" is not a boot step; not stopping before "mount-rot"\.$/,
+        `Did you mean mount-root? e.g. ${p}break=mount-root.`,
+        {breakBefore: []},
+      ),
+      bad(`${p}break=mount-rot,write-fstab`, /"mount-rot" is not a boot step/, /Did you mean mount-root\?/, {
+        breakBefore: ['write-fstab'],
+      }),
+      bad(`${p}break=Mount-RW-Path`, /"Mount-RW-Path" is not a boot step/, /Did you mean mount-rw-paths\?/),
+      bad(
+        `${p}break=frobnicate`,
+        /"frobnicate" is not a boot step/,
+        /immucore plan lists them\): sentinel, activate-devices, mount-tmp, mount-state, .*wait-sysroot, report\.$/,
+      ),
     ]),
     bad(
       'cos-img/filename=cOS/active.img',
@@ -291,6 +315,15 @@ describe('parseCmdline', () => {
       message: expect.stringMatching(/Unknown stanza .*, ignoring\.$/),
     });
     expect(got.problems[0]?.hint).toMatch(hint);
+  });
+
+  it('reports each unknown step of a break list, and stops before the known ones', () => {
+    const got = parseCmdline('rd.immucore.break=mount-rot,mount-oem,wrte-fstab');
+    expect(got.breakBefore).toEqual(['mount-oem']);
+    expect(got.problems.map((p) => [p.level, p.hint])).toEqual([
+      ['error', 'Did you mean mount-root? e.g. rd.immucore.break=mount-root.'],
+      ['error', 'Did you mean write-fstab? e.g. rd.immucore.break=write-fstab.'],
+    ]);
   });
 
   it('lists problems in cmdline order', () => {

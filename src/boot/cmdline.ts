@@ -57,8 +57,8 @@ export function parseCmdline(text: string): BootConfig {
       else report(tok, m.problem);
     } else if (key.name === 'break') {
       const b = parseBreakToken(tok);
-      if ('steps' in b) cfg.breakBefore = [...new Set([...cfg.breakBefore, ...b.steps])];
-      else report(tok, b.problem);
+      cfg.breakBefore = [...new Set([...cfg.breakBefore, ...b.steps])];
+      for (const problem of b.problems) report(tok, problem);
     } else {
       report(tok, unknownStanza(tok, key));
     }
@@ -125,6 +125,10 @@ function readOtherToken(tok: Token, cfg: BootConfig, claim: ClaimFn, report: Rep
   else if (key === 'kairos.config_url') claim('configUrl', tok, 1, applyConfigUrl);
   else if (key === 'cos.setup') claim('configUrl', tok, 0, applyConfigUrl);
   else if (key === 'console') report(tok, addConsole(tok, cfg));
+  // dracut's own, read as dracut reads them: rd.break opens the shell whatever rd.shell says.
+  else if (key === 'rd.shell' || key === 'rdshell') claim('shell', tok, 1, applyShell);
+  else if (key === 'rd.break' || key === 'rdbreak') claim('shell', tok, 2, applyShell);
+  else if (key === 'rd.emergency') claim('emergency', tok, 0, applyEmergency);
   else if (key.startsWith('stages.')) report(tok, addDotPair(tok, cfg));
 }
 
@@ -164,6 +168,17 @@ const applyLive: Apply = (tok, cfg) => {
   }
   const hint = 'Name the live medium, e.g. root=live:CDLABEL=COS_LIVE or live:LABEL=COS_RECOVERY.';
   return invalid('Live medium', tok, 'names no medium after "live:"', 'ignoring it', hint);
+};
+
+// dracut's getargbool: only 0, no and off are false; a bare flag or any other value is true.
+const applyShell: Apply = (tok, cfg) => {
+  cfg.shell = tok.key.endsWith('break') || !['0', 'no', 'off'].includes(tok.value ?? '');
+  return undefined;
+};
+
+const applyEmergency: Apply = (tok, cfg) => {
+  cfg.emergency = tok.value === '' ? undefined : tok.value;
+  return undefined;
 };
 
 const applyConfigUrl: Apply = (tok, cfg) => {

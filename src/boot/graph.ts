@@ -118,3 +118,9 @@ export function reportStep(steps: readonly GraphStep[]): GraphStep {
     writes: ['/run/immucore'],
   };
 }
+
+/** Every step name a boot may run: what `rd.immucore.break=` may name. */
+export const STEP_NAMES: readonly StepName[] = [
+  ...new Set([...DISK_GRAPH, ...LIVE_GRAPH].map((s) => s.name)),
+  'report',
+];

@@ -2,6 +2,7 @@
 // input, why, the fix, and where the logs are. A person at a remote console has only this.
 
 import {renderError} from '../boot/errors.ts';
+import {type FailureAction, renderFailureAction} from '../boot/failure-action.ts';
 import type {BootPlan} from '../boot/plan.ts';
 
 export interface FailureFacts {
@@ -10,7 +11,8 @@ export interface FailureFacts {
   error: unknown;
   logFile: string;
   reportFile: string;
-  rebootInSec?: number;
+  /** What the initrd does next (decideFailureAction). */
+  next: FailureAction;
   /** Stopped by SIGTERM rather than by a failure. */
   cancelled?: boolean;
 }
@@ -31,12 +33,7 @@ export function renderFailureScreen(f: FailureFacts): string {
     `  log:                 ${f.logFile}`,
     `  report:              ${f.reportFile}`,
     '',
-    f.rebootInSec === undefined
-      ? '  The initrd stops here: you are being dropped to the emergency shell. From there,'
-      : `  Rebooting in ${f.rebootInSec} s (rd.immucore.rebootonfailure). To debug instead, drop that stanza;`,
-    f.rebootInSec === undefined
-      ? '  `immucore status` shows what this boot did and why it stopped.'
-      : '  then `immucore status` in the emergency shell shows the report.',
+    ...renderFailureAction(f.next),
     bar,
     '',
   ];
@@ -50,6 +47,7 @@ export function renderFailureLog(f: FailureFacts): string {
     ...renderError(f.error),
     `cmdline: ${f.plan.config.raw.trim()}`,
     `state: ${f.plan.state.state}`,
+    `next: ${f.next.kind}${'holdSec' in f.next ? ` (${f.next.ending} after ${f.next.holdSec} s or a key)` : ''}, ${f.next.reason}`,
     `log: ${f.logFile}`,
     `report: ${f.reportFile}`,
     '',

@@ -85,21 +85,51 @@ describe('runBoot', () => {
     expect(sys.files.get('/run/immucore/boot_failure.log')?.mode).toBe(0o600);
   });
 
-  it('reboots after a fatal failure with rd.immucore.rebootonfailure, in the initramfs only', async () => {
+  it("holds the failure screen for a key on Kairos' cmdline, then reboots through systemd, in the initramfs only", async () => {
+    const cmdline = `${ACTIVE} rd.immucore.devtimeout=0 rd.emergency=reboot rd.shell=0`;
+    const live = new FakeSys({files: {'/proc/cmdline': cmdline}, key: 'key'});
+    const lines: string[] = [];
+    const {exitCode} = await runBoot({
+      sys: live,
+      console: (t) => void lines.push(t),
+      logFile: false,
+      live: true,
+    });
+    expect(exitCode).toBe(1);
+    expect(live.calls.slice(-2)).toEqual([
+      'waitForKey /dev/console 90000',
+      'run systemctl --no-block reboot',
+    ]);
+    expect(lines.join('')).toMatch(/Rebooting in 90 s \(rd\.shell=0 rd\.emergency=reboot\): press any key/);
+    const test = new FakeSys({files: {'/proc/cmdline': cmdline}, key: 'key'});
+    await runBoot({sys: test, ...quiet});
+    expect(test.calls.some((c) => c.includes('reboot') || c.startsWith('waitForKey'))).toBe(false);
+  });
+
+  it('holds 10 s with rd.immucore.rebootonfailure, then reboots', async () => {
     const cmdline = `${ACTIVE} rd.immucore.devtimeout=0 rd.immucore.rebootonfailure`;
     const live = new FakeSys({files: {'/proc/cmdline': cmdline}});
-    await runBoot({sys: live, ...quiet, live: true, rebootDelayMs: 0});
-    expect(live.calls.at(-1)).toBe('run systemctl reboot --force');
-    const test = new FakeSys({files: {'/proc/cmdline': cmdline}});
-    await runBoot({sys: test, ...quiet, rebootDelayMs: 0});
-    expect(test.calls.some((c) => c.includes('reboot'))).toBe(false);
+    await runBoot({sys: live, ...quiet, live: true});
+    expect(live.calls.slice(-2)).toEqual([
+      'waitForKey /dev/console 10000',
+      'run systemctl --no-block reboot',
+    ]);
+  });
+
+  it('leaves a good boot alone whatever the failure stanzas say', async () => {
+    const sys = machine(`${ACTIVE} rd.emergency=reboot rd.shell=0 rd.immucore.rebootonfailure`);
+    const {exitCode} = await runBoot({sys, ...quiet, live: true});
+    expect(exitCode).toBe(0);
+    expect(sys.calls.some((c) => c.includes('reboot') || c.startsWith('waitForKey'))).toBe(false);
   });
 
   it('opens a shell before the steps named by rd.immucore.break, then goes on', async () => {
     const sys = machine(`${ACTIVE} rd.immucore.break=mount-root,write-fstab`);
     const {exitCode} = await runBoot({sys, ...quiet, live: true});
     expect(exitCode).toBe(0);
-    const shells = sys.calls.map((c, i) => [c, i] as const).filter(([c]) => c === 'run /bin/sh -i');
+    const shells = sys.calls
+      .map((c, i) => [c, i] as const)
+      .filter(([c]) => c.startsWith('run sh -c exec setsid -c -w sh -i'));
     expect(shells).toHaveLength(2);
     expect(sys.calls[(shells[0]?.[1] ?? 0) + 1]).toBe('mount ext4 /dev/loop7 /sysroot');
   });

@@ -1,5 +1,6 @@
 // One boot, end to end: read the cmdline, plan, run the steps, write the report, and on a fatal
 // failure paint the failure screen and stop the initrd (SPEC §9).
+import {decideFailureAction} from '../boot/failure-action.ts';
 import {planBoot} from '../boot/plan.ts';
 import {runSteps, type StepRecord} from '../dag/index.ts';
 import {readInputs} from '../inputs/read-inputs.ts';
@@ -8,7 +9,9 @@ import type {BootReport} from '../report/boot-report.ts';
 import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts';
 import {CloudConfigStages} from '../stages/runner.ts';
 import type {Sys} from '../sys/sys.ts';
+import {runAfterFailure} from './after-failure.ts';
 import {bootSteps} from './boot-steps.ts';
+import {runBreakShell} from './break-shell.ts';
 import {BootSession, type StageRunner, type StepContext} from './context.ts';
 import {protectFromOomKiller} from './memory-guard.ts';
 import {
@@ -30,8 +33,6 @@ export interface BootOptions {
   live?: boolean;
   /** Write the JSON log to the root's /run/immucore/immucore.log (default), or not (unit tests). */
   logFile?: boolean;
-  /** The pause before rd.immucore.rebootonfailure reboots, so the screen can be read; default 10 s. */
-  rebootDelayMs?: number;
 }
 
 export interface BootOutcome {
@@ -76,7 +77,8 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       step: step.name,
     }),
     beforeStep: async (step) => {
-      if (config.breakBefore.includes(step.name)) await breakShell(sys, log, step.name, opts.live === true);
+      if (config.breakBefore.includes(step.name))
+        await runBreakShell({sys, log, step: step.name, live: opts.live === true});
     },
     onEvent: (e) => {
       const prefix = `step ${e.step} ${e.position}`;
@@ -114,6 +116,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
     `boot ${report.status} in ${Math.round(report.durationMs)}ms; critical path: ${report.criticalPath.join(' → ')}`,
   );
   if (result.status === 'failed' || result.status === 'cancelled') {
+    const cancelled = result.status === 'cancelled';
     const failed = result.fatal ?? result.records.find((r) => r.outcome === 'failed');
     const facts = {
       plan,
@@ -121,8 +124,11 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       error: failed?.error ?? new Error('immucore was stopped (SIGTERM) before the boot was complete'),
       logFile: LOG_FILE,
       reportFile: REPORT_FILE,
-      ...(config.rebootOnFailure ? {rebootInSec: Math.round((opts.rebootDelayMs ?? 10_000) / 1000)} : {}),
-      cancelled: result.status === 'cancelled',
+      // Stopped by SIGTERM, systemd decides what comes next: nothing is held or rebooted.
+      next: cancelled
+        ? ({kind: 'shell', reason: 'stopped by SIGTERM'} as const)
+        : decideFailureAction(config),
+      cancelled,
     };
     await sys
       .writeText(FAILURE_FILE, renderFailureLog(facts), {mode: PRIVATE_MODE})
@@ -130,8 +136,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
         log.error(`cannot write ${FAILURE_FILE}: ${messageOf(err)}; the screen below says it all`),
       );
     await paintFailureScreen(sys, config.consoles, renderFailureScreen(facts), write, log);
-    if (config.rebootOnFailure)
-      await rebootAfterFailure(sys, log, opts.live === true, opts.rebootDelayMs ?? 10_000);
+    await runAfterFailure({sys, log, action: facts.next, signal, live: opts.live === true});
   }
   log.flush();
   return {report, exitCode: result.status === 'cancelled' ? 143 : result.status === 'failed' ? 1 : 0};
@@ -178,27 +183,4 @@ async function paintFailureScreen(
       log.warn(`cannot paint the failure screen on /dev/${tty}: ${(err as Error).message}, ignoring.`);
     }
   }
-}
-
-async function breakShell(sys: Sys, log: Logger, step: string, live: boolean): Promise<void> {
-  if (!live) {
-    log.warn(`rd.immucore.break=${step}: a break shell only opens in the initramfs, ignoring.`);
-    return;
-  }
-  log.warn(`rd.immucore.break=${step}: stopped before ${step}; exit the shell to go on`);
-  await sys.run(['/bin/sh', '-i'], {
-    stdio: 'inherit',
-    env: {PS1: `immucore break (${step}) # `},
-    okExitCodes: Array.from({length: 256}, (_, i) => i),
-  });
-}
-
-async function rebootAfterFailure(sys: Sys, log: Logger, live: boolean, delayMs: number): Promise<void> {
-  if (!live) {
-    log.warn('rd.immucore.rebootonfailure: not rebooting outside the initramfs, ignoring.');
-    return;
-  }
-  // The only fixed wait in immucore, asked for by SPEC §9: time to read the failure screen.
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  await sys.run(['systemctl', 'reboot', '--force']);
 }

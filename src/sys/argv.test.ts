@@ -9,9 +9,12 @@ import {
   mdadmAssembleArgs,
   mdadmAssembleOutcome,
   mountArgs,
+  notifyArgs,
+  terminalShellArgs,
   udevadmSettleArgs,
   udevadmTriggerChangeArgs,
   umountArgs,
+  waitKeyArgs,
 } from './argv.ts';
 import {cpArgs} from './copy-up.ts';
 import type {FsckOptions} from './sys.ts';
@@ -195,4 +198,39 @@ describe('mdadmAssembleOutcome', () => {
   it.each(cases)('$name', ({exitCode, stderr, want}) =>
     expect(mdadmAssembleOutcome(exitCode, stderr)).toBe(want),
   );
+});
+
+describe('terminalShellArgs', () => {
+  it('gives the shell the terminal as fds 0-2 and as controlling tty, in its own session', () => {
+    expect(terminalShellArgs('/dev/console')).toEqual([
+      'sh',
+      '-c',
+      'exec setsid -c -w sh -i <>"$1" >&0 2>&1',
+      'sh',
+      '/dev/console',
+    ]);
+  });
+});
+
+describe('waitKeyArgs', () => {
+  it('reads one byte, any key, from the terminal passed as $1 (never spliced into the script)', () => {
+    const [sh, c, script = '', name, terminal, prompt] = waitKeyArgs('/dev/tty1', 'press a key\r\n');
+    expect([sh, c, name, terminal, prompt]).toEqual(['sh', '-c', 'sh', '/dev/tty1', 'press a key\r\n']);
+    expect(script).toMatch(/^exec <>"\$1" && /);
+    expect(script).toContain('stty -icanon -echo min 1 time 0');
+    // The prompt comes once the terminal is open and raw, before the read.
+    expect(script.indexOf('printf %s "$2"')).toBeGreaterThan(script.indexOf('stty -icanon'));
+    expect(script.indexOf('printf %s "$2"')).toBeLessThan(script.indexOf('dd bs=1 count=1'));
+    expect(script).not.toContain('/dev/tty1');
+  });
+});
+
+describe('notifyArgs', () => {
+  it.each<{fields: Record<string, string>; want: string[]}>([
+    {fields: {EXTEND_TIMEOUT_USEC: '600000000'}, want: ['systemd-notify', 'EXTEND_TIMEOUT_USEC=600000000']},
+    {
+      fields: {EXTEND_TIMEOUT_USEC: '1', STATUS: 'a b'},
+      want: ['systemd-notify', 'EXTEND_TIMEOUT_USEC=1', 'STATUS=a b'],
+    },
+  ])('$want', ({fields, want}) => expect(notifyArgs(fields)).toEqual(want));
 });

@@ -82,3 +82,30 @@ export function mdadmAssembleOutcome(exitCode: number, stderr: string): 'assembl
   if (exitCode === 1 && /No arrays found|No suitable drives found/i.test(stderr)) return 'none';
   return undefined;
 }
+
+/**
+ * An interactive shell on a terminal (`/dev/console`), whatever immucore's own stdin is (the
+ * unit's is /dev/null, where `sh -i` reads EOF and exits at once): the shell gets the terminal
+ * on fds 0-2 and, in a session of its own (setsid -c), as its controlling tty, so ^C and job
+ * control work. `-w` waits for the shell should setsid have to fork.
+ */
+export function terminalShellArgs(terminal: string): string[] {
+  return ['sh', '-c', 'exec setsid -c -w sh -i <>"$1" >&0 2>&1', 'sh', terminal];
+}
+
+/**
+ * Reads one key from a terminal: non-canonical and without echo, so any key counts, not only
+ * Enter; exits 0 once a byte was read (a blocking read: the caller bounds it with a timeout).
+ * `prompt` is printed once the terminal is open and set up: a serial port drops what arrives
+ * while nobody has it open, so a key counts only from then on.
+ */
+export function waitKeyArgs(terminal: string, prompt = ''): string[] {
+  const script =
+    'exec <>"$1" && old=$(stty -g) && stty -icanon -echo min 1 time 0 || exit 2; printf %s "$2" >&0; dd bs=1 count=1 of=/dev/null 2>/dev/null; r=$?; stty "$old"; exit $r';
+  return ['sh', '-c', script, 'sh', terminal, prompt];
+}
+
+/** `systemd-notify KEY=value…`: a message to the service manager on $NOTIFY_SOCKET. */
+export function notifyArgs(fields: Record<string, string>): string[] {
+  return ['systemd-notify', ...Object.entries(fields).map(([k, v]) => `${k}=${v}`)];
+}

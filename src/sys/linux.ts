@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {TreeListing} from '../boot/seed.ts';
-import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs} from './argv.ts';
+import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs, waitKeyArgs} from './argv.ts';
 import {blockInfoFromBlkid, parseBlkidExport} from './blkid.ts';
 import {type DeviceFilter, readBlockInfo} from './block-scan.ts';
 import {copyEntries, copyTree} from './copy-up.ts';
@@ -22,6 +22,7 @@ import type {
   BlockInfo,
   FsckOptions,
   FsckResult,
+  KeyWaitOptions,
   MountEntry,
   RunOptions,
   RunResult,
@@ -331,6 +332,22 @@ export class LinuxSys implements Sys {
         hint: `The filesystem has errors fsck did not fix: run e2fsck -f ${device} from the emergency shell, or boot with fsck.repair=yes.`,
         cause: err,
       });
+    }
+  }
+
+  async waitForKey(terminal: string, opts: KeyWaitOptions): Promise<'key' | 'timeout'> {
+    try {
+      // In its own process group: at the timeout the whole group goes, not only the shell (a dd
+      // left behind would eat the next key typed on the console).
+      await runTool(waitKeyArgs(terminal, opts.prompt), {
+        processGroup: true,
+        timeoutMs: opts.timeoutMs,
+        ...(opts.signal ? {signal: opts.signal} : {}),
+      });
+      return 'key';
+    } catch (err) {
+      if (err instanceof SysError && err.code === 'ETIMEDOUT') return 'timeout';
+      throw err;
     }
   }
 

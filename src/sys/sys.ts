@@ -58,6 +58,11 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+export interface KeyWaitOptions extends WaitOptions {
+  /** Printed on the terminal once a key would be read: a key typed before it may be lost. */
+  prompt?: string;
+}
+
 export interface RunOptions {
   /** Resolved against the Sys root. */
   cwd?: string;
@@ -177,6 +182,12 @@ export interface Sys {
 
   /** Where a tool is on PATH; `undefined` when this system (the initramfs) does not have it. */
   findTool(name: string): Promise<string | undefined>;
+  /**
+   * Wait for a key on a terminal (`/dev/console`): a blocking read, never a poll; `timeout` when
+   * none came within `timeoutMs`. Throws a SysError when the terminal cannot be read, or on abort.
+   */
+  waitForKey(terminal: string, opts: KeyWaitOptions): Promise<'key' | 'timeout'>;
+
   /** Run a tool; a non-zero exit (outside `okExitCodes`) throws a SysError. */
   run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>;
 }

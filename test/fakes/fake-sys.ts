@@ -11,6 +11,7 @@ import {
   type BlockInfo,
   type FsckOptions,
   type FsckResult,
+  type KeyWaitOptions,
   type MountEntry,
   type RunOptions,
   type RunResult,
@@ -46,6 +47,8 @@ export interface FakeSysOptions {
    * running, `stalled` never makes the link (the wait times out).
    */
   udev?: 'running' | 'absent' | 'stalled';
+  /** How waitForKey answers, at once: a key was pressed, or nobody pressed one (the default). */
+  key?: 'key' | 'timeout';
 }
 
 const parentOf = (p: string) => path.posix.dirname(p);
@@ -57,7 +60,7 @@ export class FakeSys implements Sys {
    * `copyTree <from> <to>`, `copyEntries <from> <to> <entries>`, `rename <from> <to>`,
    * `removeScratch <path>`, `setAttributes <path> <mode> <uid>:<gid>`, `syncFs <path>`, `mount <fstype> <source> <target>`, `unmount <target>`,
    * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`,
-   * `waitForLink <link> -> <device>`, `fsck <device> <mode>`, `run <argv>`. Not `mkdirp` (check
+   * `waitForLink <link> -> <device>`, `fsck <device> <mode>`, `waitForKey <terminal> <timeoutMs>`, `run <argv>`. Not `mkdirp` (check
    * `dirs`), nor reads (`findTool` neither).
    */
   readonly calls: string[] = [];
@@ -72,6 +75,8 @@ export class FakeSys implements Sys {
   readonly mounts: MountSpec[] = [];
   /** Every target unmounted, in order. */
   readonly unmounts: string[] = [];
+  /** The prompt of every waitForKey, in order. */
+  readonly keyPrompts: string[] = [];
   /** Every fsck asked for, with its options. */
   readonly fscks: Array<{device: string} & FsckOptions> = [];
   readonly devices: FakeDevice[];
@@ -79,6 +84,7 @@ export class FakeSys implements Sys {
   private readonly loopInfo: BlockInfo;
   private readonly tools: string[];
   private readonly udev: NonNullable<FakeSysOptions['udev']>;
+  private readonly key: 'key' | 'timeout';
   private readonly loops = new Map<string, string>();
   private readonly active: MountSpec[] = [];
   private readonly faults: Array<{op: string | RegExp; code: string; times: number}> = [];
@@ -90,6 +96,7 @@ export class FakeSys implements Sys {
     this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
     this.tools = opts.tools ?? [];
     this.udev = opts.udev ?? 'running';
+    this.key = opts.key ?? 'timeout';
     this.with(opts.files ?? {});
   }
 
@@ -404,6 +411,15 @@ export class FakeSys implements Sys {
     this.record(`fsck ${device} ${opts.mode}`);
     this.fscks.push({device, ...opts});
     return {outcome: 'clean', exitCode: 0, output: ''};
+  }
+
+  /** Answers at once with the `key` option (there is no clock to wait on). */
+  async waitForKey(terminal: string, opts: KeyWaitOptions) {
+    this.record(`waitForKey ${terminal} ${opts.timeoutMs}`);
+    this.keyPrompts.push(opts.prompt ?? '');
+    if (opts.signal?.aborted)
+      throw new SysError(`Waiting for a key on ${terminal} was cancelled`, {code: 'ABORT_ERR'});
+    return this.key;
   }
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
