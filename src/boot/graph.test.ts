@@ -181,3 +181,26 @@ describe('DISK_GRAPH', () => {
     );
   });
 });
+
+describe('activate-devices', () => {
+  // The steps that wait for a device by label or UUID: LVM and md must be active before them,
+  // since dracut's initqueue (which would activate them) runs after immucore on a disk boot.
+  const WAITERS: StepName[] = ['mount-state', 'mount-oem', 'mount-volumes'];
+  const cases = [
+    {name: 'active boot', cmdline: ACTIVE},
+    {name: 'recovery boot', cmdline: RECOVERY},
+    {name: 'squashfs recovery (live plan with OEM)', cmdline: 'root=live:LABEL=COS_RECOVERY'},
+  ];
+  it.each(cases)('comes before every step that waits for a device: $name', ({cmdline}) => {
+    const {plan} = plans(cmdline);
+    const needs = planTransitiveNeeds(plan);
+    const waiters = plan.steps.filter((s) => WAITERS.includes(s.name)).map((s) => s.name);
+    expect(waiters.length).toBeGreaterThan(0);
+    for (const w of waiters) expect(needs.get(w), w).toContain('activate-devices');
+  });
+
+  it('is left out where nothing waits for a device (live media without OEM)', () => {
+    const {plan} = plans('root=live:CDLABEL=COS_LIVE rd.live.dir=/');
+    expect(plan.steps.map((s) => s.name)).not.toContain('activate-devices');
+  });
+});
