@@ -77,7 +77,7 @@ describe('persistence across two boots of one disk', () => {
   });
 
   it('copies the image content into a state dir on first use only', () => {
-    expect(first.immucoreJournal).toMatch(/first use of \S*\/home\.bind/);
-    expect(second.immucoreJournal).not.toMatch(/first use of/);
+    expect(first.immucoreJournal).toMatch(/\/home: first use: seeded \S*\/home\.bind from the image/);
+    expect(second.immucoreJournal).not.toMatch(/first use/);
   });
 });

@@ -3,6 +3,7 @@
 // scripts `input`), and a per-boot timeout. Disks are
 // qcow2 overlays over the cached raw disk, so scenarios never change the shared base; a
 // persistence scenario boots the same overlay twice.
+import {spawn} from 'node:child_process';
 import {closeSync, createWriteStream, mkdirSync, openSync, readSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
@@ -80,7 +81,52 @@ export async function createOverlay(base: string, overlay: string): Promise<stri
   return overlay;
 }
 
+// Guests running at once on this machine, across every process that boots them (a suite, a bench,
+// a second checkout): each TCG guest takes a core, and a third guest slows all of them so much that
+// their hang guards fire. IMMUCORE_VM_GUESTS sets the number.
+const GUEST_SLOTS = Number(process.env.IMMUCORE_VM_GUESTS ?? '2') || 2;
+const SLOT_DIR = '/run/lock/immucore-vm';
+
 export async function bootVm(opts: BootOptions): Promise<BootResult> {
+  const slot = await takeGuestSlot();
+  try {
+    return await bootInSlot(opts);
+  } finally {
+    await slot.release();
+  }
+}
+
+/**
+ * Takes one of GUEST_SLOTS flock(1) locks, held by a child shell that lives as long as its stdin is
+ * open, so the kernel drops the lock when this process dies, however it dies. Waiting polls the
+ * slots once a second: a boot lasts minutes.
+ */
+async function takeGuestSlot(): Promise<{release: () => Promise<void>}> {
+  mkdirSync(SLOT_DIR, {recursive: true});
+  const slots = Array.from({length: GUEST_SLOTS}, (_, i) => join(SLOT_DIR, `guest.${i}`)).join(' ');
+  const script = `while :; do for f in ${slots}; do exec 9>"$f"; if flock -n 9; then echo "$f"; exec cat >/dev/null; fi; done; sleep 1; done`;
+  const holder = spawn('sh', ['-c', script], {stdio: ['pipe', 'pipe', 'inherit']});
+  const waitStarted = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once('data', () => resolve());
+    holder.once('error', reject);
+    holder.once('exit', (code) =>
+      reject(new Error(`the guest slot lock exited ${code} before taking a slot`)),
+    );
+  });
+  const waited = (performance.now() - waitStarted) / 1000;
+  if (waited > 2)
+    progress(`waited ${waited.toFixed(0)} s for a free guest slot (IMMUCORE_VM_GUESTS=${GUEST_SLOTS})`);
+  return {
+    release: async () => {
+      const exited = new Promise((resolve) => holder.once('exit', resolve));
+      holder.stdin.end();
+      await exited;
+    },
+  };
+}
+
+async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   mkdirSync(LOG_DIR, {recursive: true});
   const logPath = join(LOG_DIR, `${opts.name}.log`);
   const agentLogPath = join(LOG_DIR, `${opts.name}.agent.log`);
