@@ -1,11 +1,17 @@
 // A disk boot with the Kairos default layout (RW_PATHS /var /etc /srv, 38 persistent paths, OEM,
 // COS_PERSISTENT: 46 mounts), each run in a fresh private mount namespace, against a plain shell
 // script issuing the same blkid/losetup/mount commands (the floor). Needs root and loop devices.
-// Run: npx tsx bench/boot.bench.ts (part of `npm run bench`).
-import {existsSync} from 'node:fs';
+// Each boot's wall time and CPU time (user + sys of the whole process tree: bash's `times` for its
+// waited children, which include every process the boot spawned and waited for). Steady state
+// (state dirs already seeded) and first boot (the persistent volume's state removed before each run).
+// `--cpu-quota 10` runs the shell and the compiled binary again in a cgroup v1 `cpu` controller
+// limited to 10 % of one core (a slow edge CPU): on a small CPU the CPU time is the boot time.
+// Run: npx tsx bench/boot.bench.ts [--cpu-quota 10] [--runs 7] (part of `npm run bench`).
+import {existsSync, readFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {parseArgs} from 'node:util';
 import {execa} from 'execa';
 import {parseCmdline} from '../src/boot/cmdline.ts';
 import {planMounts} from '../src/boot/mount-plan.ts';
@@ -20,7 +26,17 @@ const PERSISTENT =
   '/etc/cni /etc/init.d /etc/iscsi /etc/k0s /etc/kubernetes /etc/modprobe.d /etc/pwx /etc/rancher /etc/runlevels /etc/ssh /etc/ssl/certs /etc/sysconfig /etc/systemd /etc/zfs /home /opt /root /usr/libexec /var/cores /var/log /var/lib/ca-certificates /var/lib/cni /var/lib/containerd /var/lib/calico /var/lib/dbus /var/lib/etcd /var/lib/extensions /var/lib/confexts /var/lib/k0s /var/lib/kubelet /var/lib/longhorn /var/lib/osd /var/lib/rancher /var/lib/rook /var/lib/tailscale /var/lib/wicked /var/lib/kairos';
 const LAYOUT = `RW_PATHS="/var /etc /srv"\nPERSISTENT_STATE_PATHS="${PERSISTENT}"\nVOLUMES="LABEL=COS_PERSISTENT:/usr/local"\nOVERLAY="tmpfs:25%"\n`;
 const CMDLINE = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img console=ttyS0';
-const RUNS = 7;
+const {values: flags} = parseArgs({
+  options: {
+    'cpu-quota': {type: 'string'},
+    runs: {type: 'string', default: '7'},
+    // Prefix the compiled binary's boots with a profiler, e.g. --wrap 'strace -f -c -o /tmp/s'.
+    wrap: {type: 'string'},
+  },
+  allowPositionals: false,
+});
+const RUNS = Number(flags.runs);
+const CPU_CGROUP_ROOT = '/sys/fs/cgroup/cpu';
 
 interface Setup {
   base: string;
@@ -95,32 +111,104 @@ function shellScript(root: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** One boot's figures, in milliseconds. */
+interface Sample {
+  wall: number;
+  /** user + sys of the boot's whole process tree. */
+  cpu: number;
+}
+
 /**
- * Wall time of one boot in a fresh namespace: /run, /tmp and /sysroot start empty (a reboot), the
- * layout file is where the rootfs stage would have put it, and the loop devices the run attached
- * are detached after (its namespace, and so its mounts, are gone by then).
+ * One boot in a fresh namespace: /run, /tmp and /sysroot start empty (a reboot), the layout file is
+ * where the rootfs stage would have put it, and the loop devices the run attached are detached after
+ * (its namespace, and so its mounts, are gone by then). `cgroup`: run it in that cpu cgroup.
+ * `firstBoot`: remove the persistent state first, so the boot seeds every state dir again.
  */
-async function bootOnce(s: Setup, argv: string[]): Promise<number> {
+async function bootOnce(
+  s: Setup,
+  argv: string[],
+  opts: {cgroup?: string; firstBoot?: boolean} = {},
+): Promise<Sample> {
   await Promise.all(
     ['run', 'tmp', 'sysroot'].map((d) => fs.rm(path.join(s.root, d), {recursive: true, force: true})),
   );
   await fs.mkdir(path.join(s.root, 'run/cos'), {recursive: true});
   await fs.writeFile(path.join(s.root, 'run/cos/cos-layout.env'), LAYOUT);
+  if (opts.firstBoot) await clearPersistentState(s);
   const loops = async () =>
     (await execa('losetup', ['--list', '--noheadings', '--output', 'NAME'])).stdout
       .split('\n')
       .map((l) => l.trim());
   const before = new Set(await loops());
+  const timesFile = path.join(s.base, 'times');
+  // bash's `times` prints its children's user and sys time: the boot and every process it waited for.
+  const wrapper = [
+    'bash',
+    '-c',
+    'if [ -n "$CG" ]; then echo $$ > "$CG/tasks"; fi; "$@"; rc=$?; times > "$T"; exit $rc',
+    'boot',
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    ...argv,
+  ];
   const t0 = performance.now();
-  const r = await execa('unshare', ['--mount', '--propagation', 'private', '--', ...argv], {
+  const r = await execa(wrapper[0] as string, wrapper.slice(1), {
     reject: false,
     all: true,
+    env: {T: timesFile, CG: opts.cgroup ?? ''},
   });
-  const ms = performance.now() - t0;
+  const wall = performance.now() - t0;
   for (const dev of (await loops()).filter((d) => d && !before.has(d)))
     await execa('losetup', ['-d', dev], {reject: false});
   if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${r.exitCode}:\n${r.all}`);
-  return ms;
+  return {wall, cpu: parseTimes(readFileSync(timesFile, 'utf8'))};
+}
+
+/** The children's line of bash's `times` ("0m0.051s 0m0.032s"): user + sys in milliseconds. */
+export function parseTimes(text: string): number {
+  const line = text.trim().split('\n')[1] ?? '';
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  if (secs.length !== 2) throw new Error(`cannot read bash's times output: ${JSON.stringify(text)}`);
+  return ((secs[0] ?? 0) + (secs[1] ?? 0)) * 1000;
+}
+
+/** Remove the state dirs and seed records from COS_PERSISTENT (the last loop), in a private namespace. */
+async function clearPersistentState(s: Setup): Promise<void> {
+  const mnt = path.join(s.base, 'persistent-mnt');
+  await fs.mkdir(mnt, {recursive: true});
+  await execa('unshare', [
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    'mount "$1" "$2" && rm -rf "$2/.state" && umount "$2"',
+    'clear',
+    s.loops.at(-1) ?? '',
+    mnt,
+  ]);
+}
+
+/** A cpu cgroup (v1) limited to `percent` % of one core, or undefined with the reason printed. */
+async function makeQuotaCgroup(percent: number): Promise<string | undefined> {
+  if (!existsSync(path.join(CPU_CGROUP_ROOT, 'cpu.cfs_quota_us'))) {
+    console.log(`--cpu-quota: skipped, no cgroup v1 cpu controller at ${CPU_CGROUP_ROOT}`);
+    return undefined;
+  }
+  const dir = path.join(CPU_CGROUP_ROOT, `immucore-bench-${process.pid}`);
+  await fs.mkdir(dir);
+  await fs.writeFile(path.join(dir, 'cpu.cfs_period_us'), '100000');
+  await fs.writeFile(path.join(dir, 'cpu.cfs_quota_us'), String(Math.round(percent * 1000)));
+  return dir;
+}
+
+async function removeCgroup(dir: string): Promise<void> {
+  // Empty by now: every boot has exited. rmdir, as cgroupfs wants.
+  await fs.rmdir(dir).catch((err: Error) => console.log(`cannot remove ${dir}: ${err.message}`));
 }
 
 export async function benchBoot(): Promise<void> {
@@ -139,46 +227,80 @@ export async function benchBoot(): Promise<void> {
       ['shell script (same commands)', ['sh', script]],
       ...(existsSync(compiled)
         ? [
-            ['immucore run (dist/immucore)', [compiled, 'run', '--root', s.root, '--devices', devices]] as [
-              string,
-              string[],
-            ],
+            [
+              'immucore run (dist/immucore)',
+              [...(flags.wrap?.split(' ') ?? []), compiled, 'run', '--root', s.root, '--devices', devices],
+            ] as [string, string[]],
           ]
         : []),
       ['immucore run (node + tsx, dev)', dev],
     ];
     // One untimed boot seeds the state dirs (first-boot copy-up): what every later boot finds.
     await bootOnce(s, dev);
-    const times = new Map<string, number[]>(runners.map(([n]) => [n, []]));
-    const spans: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      for (const [name, argv] of runners) {
-        times.get(name)?.push(await bootOnce(s, argv));
-        if (argv[0] === compiled)
-          spans.push(
-            JSON.parse(await fs.readFile(path.join(s.root, 'run/immucore/report.json'), 'utf8')).durationMs,
-          );
-      }
-    }
     const mounts = (await fs.readFile(script, 'utf8'))
       .split('\n')
       .filter((l) => l.startsWith('mount ')).length;
     console.log(
-      `disk boot, Kairos default layout (${mounts} mounts), median of ${RUNS} runs, each in a fresh mount namespace:`,
+      `disk boot, Kairos default layout (${mounts} mounts), median of ${RUNS} runs, each in a fresh mount namespace;`,
     );
-    const shell = median(times.get(runners[0]?.[0] ?? '') ?? []);
-    for (const [name] of runners) {
-      const m = median(times.get(name) ?? []);
-      console.log(`  ${name.padEnd(34)} ${fmt(m).padStart(9)}   ratio to shell ${(m / shell).toFixed(2)}`);
+    console.log('  CPU = user + sys of the whole process tree; ratios to the shell script');
+    await measure(s, runners, {label: 'full speed, steady state'});
+    const binaryRunners = runners.filter(([, argv]) => argv[0] !== 'node');
+    await measure(s, binaryRunners, {
+      label: 'full speed, first boot (state dirs seeded in the run)',
+      firstBoot: true,
+    });
+    const quota = flags['cpu-quota'] === undefined ? undefined : Number(flags['cpu-quota']);
+    if (quota !== undefined) {
+      const cgroup = await makeQuotaCgroup(quota);
+      if (cgroup) {
+        try {
+          await measure(s, binaryRunners, {label: `cpu quota ${quota} %, steady state`, cgroup});
+          await measure(s, binaryRunners, {
+            label: `cpu quota ${quota} %, first boot`,
+            cgroup,
+            firstBoot: true,
+          });
+        } finally {
+          await removeCgroup(cgroup);
+        }
+      }
     }
-    if (spans.length)
-      console.log(
-        `  immucore's own span (report.json durationMs, dist binary): median ${fmt(median(spans))}`,
-      );
   } finally {
     await execa('rm', ['-rf', s.base]);
     for (const l of s.loops) await execa('losetup', ['-d', l], {reject: false});
   }
+}
+
+/** Boots each runner RUNS times, alternating, and prints wall and CPU medians with their ratios. */
+async function measure(
+  s: Setup,
+  runners: Array<[string, string[]]>,
+  opts: {label: string; cgroup?: string; firstBoot?: boolean},
+): Promise<void> {
+  const samples = new Map<string, Sample[]>(runners.map(([n]) => [n, []]));
+  const spans: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, argv] of runners) {
+      samples.get(name)?.push(await bootOnce(s, argv, opts));
+      if (argv.some((a) => a.endsWith('dist/immucore')))
+        spans.push(
+          JSON.parse(await fs.readFile(path.join(s.root, 'run/immucore/report.json'), 'utf8')).durationMs,
+        );
+    }
+  }
+  const of = (name: string, pick: (x: Sample) => number) => median((samples.get(name) ?? []).map(pick));
+  const shell = runners[0]?.[0] ?? '';
+  console.log(`${opts.label}:`);
+  for (const [name] of runners) {
+    const wall = of(name, (x) => x.wall);
+    const cpu = of(name, (x) => x.cpu);
+    console.log(
+      `  ${name.padEnd(34)} wall ${fmt(wall).padStart(9)} (${(wall / of(shell, (x) => x.wall)).toFixed(2)}×)   cpu ${fmt(cpu).padStart(9)} (${(cpu / of(shell, (x) => x.cpu)).toFixed(2)}×)`,
+    );
+  }
+  if (spans.length)
+    console.log(`  immucore's own span (report.json durationMs, dist binary): median ${fmt(median(spans))}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchBoot();
