@@ -2,9 +2,13 @@
 // state dir, preserving everything (owner, mode, timestamps, xattrs, symlinks, hard links, special
 // files), then moved into place by rename. A first seed is one `cp -a` of the whole tree, the
 // directory itself included; a later one copies the entries a seed decided on, one `cp` per 200.
+// An empty directory without extended attributes (most persistent paths on a first boot: the
+// mountpoint was just made in an overlay) is copied in-process instead, with what `cp -a` keeps of
+// it: owner, mode, timestamps. Under QEMU/TCG each `cp` process cost ~0.2 s of a ~0.45 s seed.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {runTool} from './exec.ts';
+import {hasXattrs} from './libc.ts';
 import {SysError} from './sys.ts';
 
 const BATCH = 200;
@@ -25,7 +29,35 @@ export async function copyTree(from: string, to: string): Promise<void> {
     });
   }
   await fs.mkdir(path.dirname(to), {recursive: true});
+  if (await copyEmptyDir(from, to)) return;
   await runTool(cpArgs({whole: {from, to}}));
+}
+
+/**
+ * `cp -a -T from to` for an empty directory without xattrs, in-process: false (nothing done) when
+ * `from` has entries, xattrs or special mode bits, or xattrs cannot be told (no FFI): `cp` copies those.
+ */
+export async function copyEmptyDir(from: string, to: string): Promise<boolean> {
+  const [entries, xattrs] = await Promise.all([fs.readdir(from), hasXattrs(from)]);
+  if (entries.length > 0 || xattrs !== false) return false;
+  const st = await fs.lstat(from, {bigint: true});
+  // bun's chmod keeps only the 0o777 bits (1.3.14: chmod("d", 0751) for 0o2751): a setgid, setuid
+  // or sticky directory goes to cp.
+  if ((st.mode & 0o7000n) !== 0n) return false;
+  await fs.mkdir(to, {mode: 0o700});
+  try {
+    await fs.lchown(to, Number(st.uid), Number(st.gid));
+    // After chown, which clears setuid and setgid bits; as cp -a does it.
+    await fs.chmod(to, Number(st.mode & 0o7777n));
+    await fs.utimes(to, Number(st.atimeNs) / 1e9, Number(st.mtimeNs) / 1e9);
+  } catch (err) {
+    await fs.rmdir(to).catch(() => undefined);
+    throw new SysError(`Cannot copy ${from} to ${to}: ${(err as Error).message}`, {
+      code: (err as NodeJS.ErrnoException).code ?? 'EIO',
+      cause: err,
+    });
+  }
+  return true;
 }
 
 /** Copy `entries` (relative to `from`) into the directory `to`, parents recreated (real paths). */

@@ -13,6 +13,7 @@ import {filterFromNames, findDevice, parseDeviceSpec} from './devices.ts';
 import {runTool} from './exec.ts';
 import {extCheckReason} from './ext-health.ts';
 import {readFsIdentity} from './fs-identity.ts';
+import {syncFsBySyscall} from './libc.ts';
 import {attachLoop, detachLoop} from './loop.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
 import {unmountBySyscall} from './mount-syscall.ts';
@@ -213,7 +214,9 @@ export class LinuxSys implements Sys {
   }
 
   async syncFs(p: string): Promise<void> {
-    // `sync -f` is syncfs(2) on the one filesystem (coreutils 8.24); busybox's may lack it.
+    // syncfs(2) itself in the compiled binary (no process); else `sync -f` (coreutils 8.24), the
+    // same call; busybox's may lack it.
+    if (await syncFsBySyscall(this.resolvePath(p)).catch(() => false)) return;
     const ok = await runTool(['sync', '-f', this.resolvePath(p)]).then(
       () => true,
       () => false,

@@ -1,9 +1,10 @@
 // Mounting without a process. In the compiled binary (bun) immucore calls mount(2) through
-// bun:ffi: a boot makes ~46 mounts, and a mount(8) process for each was the largest cost of the
+// bun:ffi (libc.ts): a boot makes ~46 mounts, and a mount(8) process for each was the largest cost of the
 // boot (every one a fork, an exec and libmount reading mountinfo). Under node (development,
 // `bin/immucore.js`) there is no FFI and mount(8) does the work; both take the same MountSpec.
 // umount2(2) likewise, for the initramfs stage's chroot binds (up to nine, unbound every boot).
 import type {MountSpec} from '../boot/mount-spec.ts';
+import {cstr, loadLibc} from './libc.ts';
 import {formatArgv, SysError} from './sys.ts';
 
 // Flag options as mount(8) maps them to MS_* bits (linux/mount.h). `set: false` clears a bit.
@@ -78,52 +79,6 @@ const ERRNO: Record<number, string> = {
   95: 'EOPNOTSUPP',
   117: 'EUCLEAN',
 };
-
-interface Libc {
-  mount(
-    source: Buffer | null,
-    target: Buffer,
-    fstype: Buffer | null,
-    flags: bigint,
-    data: Buffer | null,
-  ): number;
-  umount2(target: Buffer, flags: number): number;
-  errno(): number;
-}
-
-let libc: Libc | null | undefined;
-
-// Loaded once, and only under bun: node has no bun:ffi. The specifier is built at run time so
-// node's loader and TypeScript never try to resolve it.
-async function loadLibc(): Promise<Libc | null> {
-  if (libc !== undefined) return libc;
-  libc = null;
-  if (!('Bun' in globalThis) || process.env.IMMUCORE_NO_FFI) return libc;
-  try {
-    const ffi = (await import(['bun', 'ffi'].join(':'))) as {
-      dlopen: (
-        lib: string,
-        s: Record<string, {args: string[]; returns: string}>,
-      ) => {symbols: Record<string, (...a: unknown[]) => unknown>};
-      read: {i32: (p: unknown, off: number) => number};
-    };
-    const {symbols} = ffi.dlopen('libc.so.6', {
-      mount: {args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32'},
-      umount2: {args: ['ptr', 'i32'], returns: 'i32'},
-      __errno_location: {args: [], returns: 'ptr'},
-    });
-    libc = {
-      mount: (...a) => symbols.mount?.(...a) as number,
-      umount2: (...a) => symbols.umount2?.(...a) as number,
-      errno: () => ffi.read.i32(symbols.__errno_location?.(), 0),
-    };
-  } catch {
-    libc = null; // no libc.so.6 (musl): mount(8) it is
-  }
-  return libc;
-}
-
-const cstr = (s: string) => Buffer.from(`${s}\0`);
 
 /**
  * Mount `spec` (real paths, a resolved device and fstype) with mount(2). Returns false when the

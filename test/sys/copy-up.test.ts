@@ -1,7 +1,10 @@
 // Copy-up of a persistent path into a staging dir: everything preserved, the directory itself too.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
+import {findBun} from '../../scripts/compile.ts';
+import {copyEmptyDir} from '../../src/sys/copy-up.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 import type {Tree} from '../helpers/tree.ts';
 import {writeTree} from '../helpers/tree.ts';
@@ -98,5 +101,55 @@ describe('copyEntries', () => {
     expect((await fs.stat(t.path('/staging/app/config'))).uid).toBe(1234);
     expect((await fs.stat(t.path('/staging/shadow'))).gid).toBe(42);
     expect(await getfattr(t.path('/staging/app'), 'user.dir')).toBe('yes');
+  });
+});
+
+// The compiled binary (bun) copies an empty directory without xattrs in-process (libc.ts's
+// llistxattr says it has none); node has no FFI and always runs cp. Both must leave the same
+// directory as `cp -a`, so the in-process copy is run here under bun, beside cp -a of the same dir.
+describe('copyEmptyDir', () => {
+  const t = withTempRoot();
+  const REPO = path.resolve(import.meta.dirname, '../..');
+
+  async function underBun(from: string, to: string): Promise<boolean> {
+    const script = `import {copyEmptyDir} from ${JSON.stringify(path.join(REPO, 'src/sys/copy-up.ts'))};
+process.stdout.write(String(await copyEmptyDir(...process.argv.slice(-2))));`;
+    const {stdout} = await execa(findBun(REPO), ['-e', script, from, to]);
+    return stdout === 'true';
+  }
+
+  it('copies an empty directory in-process under bun: owner, mode and mtime as cp -a keeps them', async () => {
+    await writeTree(t.path('/sysroot/etc'), {cni: {dir: true, mode: 0o750, uid: 12, gid: 34, mtime: OLD}});
+    await fs.mkdir(t.path('/state'));
+    expect(await underBun(t.path('/sysroot/etc/cni'), t.path('/state/etc-cni.bind'))).toBe(true);
+    await execa('cp', ['-a', '-T', t.path('/sysroot/etc/cni'), t.path('/state/by-cp')]);
+    const [ours, cp] = await Promise.all([
+      fs.stat(t.path('/state/etc-cni.bind')),
+      fs.stat(t.path('/state/by-cp')),
+    ]);
+    expect({mode: ours.mode, uid: ours.uid, gid: ours.gid, mtime: Math.floor(ours.mtimeMs)}).toEqual({
+      mode: cp.mode,
+      uid: cp.uid,
+      gid: cp.gid,
+      mtime: Math.floor(cp.mtimeMs),
+    });
+    expect(ours.mode & 0o7777).toBe(0o750);
+    expect(await fs.readdir(t.path('/state/etc-cni.bind'))).toEqual([]);
+  });
+
+  it.each([
+    {name: 'a directory with entries', tree: {'': {dir: true}, file: 'x'} as Tree},
+    {name: 'a directory with an xattr', tree: {'': {dir: true, xattrs: {'user.k': 'v'}}} as Tree},
+    {name: 'a setgid directory (bun chmod drops the bit)', tree: {'': {dir: true, mode: 0o2755}} as Tree},
+  ])('leaves $name to cp: nothing created', async ({tree}) => {
+    await writeTree(t.path('/sysroot/etc/x'), tree);
+    await fs.mkdir(t.path('/state'));
+    expect(await underBun(t.path('/sysroot/etc/x'), t.path('/state/x.bind'))).toBe(false);
+    await expect(fs.lstat(t.path('/state/x.bind'))).rejects.toMatchObject({code: 'ENOENT'});
+  });
+
+  it('declines under node, where there is no bun:ffi to tell xattrs', async () => {
+    await writeTree(t.path('/sysroot/etc/empty'), {'': {dir: true}});
+    expect(await copyEmptyDir(t.path('/sysroot/etc/empty'), t.path('/to'))).toBe(false);
   });
 });

@@ -1,0 +1,84 @@
+// libc calls without a process, through bun:ffi in the compiled binary. A process per call is the
+// cost that matters on a slow CPU: under QEMU/TCG one fork + exec of a coreutils tool costs more
+// than the whole in-process work around it. Under node (development, `bin/immucore.js`) there is
+// no FFI: `loadLibc` returns null and each caller runs its tool instead, with the same result.
+import {closeSync, openSync} from 'node:fs';
+
+export interface Libc {
+  mount(
+    source: Buffer | null,
+    target: Buffer,
+    fstype: Buffer | null,
+    flags: bigint,
+    data: Buffer | null,
+  ): number;
+  umount2(target: Buffer, flags: number): number;
+  syncfs(fd: number): number;
+  llistxattr(path: Buffer, list: Buffer | null, size: number): number;
+  errno(): number;
+}
+
+let libc: Libc | null | undefined;
+
+/** libc.so.6's functions, loaded once; null under node, with IMMUCORE_NO_FFI, or without glibc. */
+export async function loadLibc(): Promise<Libc | null> {
+  if (libc !== undefined) return libc;
+  libc = null;
+  if (!('Bun' in globalThis) || process.env.IMMUCORE_NO_FFI) return libc;
+  try {
+    // The specifier is built at run time so node's loader and TypeScript never try to resolve it.
+    const ffi = (await import(['bun', 'ffi'].join(':'))) as {
+      dlopen: (
+        lib: string,
+        s: Record<string, {args: string[]; returns: string}>,
+      ) => {symbols: Record<string, (...a: unknown[]) => unknown>};
+      read: {i32: (p: unknown, off: number) => number};
+    };
+    const {symbols} = ffi.dlopen('libc.so.6', {
+      mount: {args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32'},
+      umount2: {args: ['ptr', 'i32'], returns: 'i32'},
+      syncfs: {args: ['i32'], returns: 'i32'},
+      llistxattr: {args: ['ptr', 'ptr', 'u64'], returns: 'i64'},
+      __errno_location: {args: [], returns: 'ptr'},
+    });
+    libc = {
+      mount: (...a) => symbols.mount?.(...a) as number,
+      umount2: (...a) => symbols.umount2?.(...a) as number,
+      syncfs: (fd) => symbols.syncfs?.(fd) as number,
+      llistxattr: (p, list, size) => Number(symbols.llistxattr?.(p, list, size)),
+      errno: () => ffi.read.i32(symbols.__errno_location?.(), 0),
+    };
+  } catch {
+    libc = null; // no libc.so.6 (musl): the tools it is
+  }
+  return libc;
+}
+
+export const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+/**
+ * syncfs(2) on the filesystem holding `p` (a real path): true when done, false when the syscall
+ * is not available here (the caller runs `sync -f`). Throws the errno name when syncfs fails.
+ */
+export async function syncFsBySyscall(p: string): Promise<boolean> {
+  const lib = await loadLibc();
+  if (!lib) return false;
+  const fd = openSync(p, 'r');
+  try {
+    if (lib.syncfs(fd) !== 0) throw new Error(`syncfs(${p}) failed: errno ${lib.errno()}`);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Whether `p` (a real path) carries extended attributes (ACLs, SELinux labels, capabilities...),
+ * never following a symlink; undefined when that cannot be told here (no FFI, or llistxattr failed).
+ */
+export async function hasXattrs(p: string): Promise<boolean | undefined> {
+  const lib = await loadLibc();
+  if (!lib) return undefined;
+  const size = lib.llistxattr(cstr(p), null, 0);
+  return size < 0 ? undefined : size > 0;
+}
