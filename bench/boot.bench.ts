@@ -32,6 +32,10 @@ const {values: flags} = parseArgs({
     runs: {type: 'string', default: '7'},
     // Prefix the compiled binary's boots with a profiler, e.g. --wrap 'strace -f -c -o /tmp/s'.
     wrap: {type: 'string'},
+    // Another binary measured beside dist/immucore (before/after a change), e.g. a saved build.
+    baseline: {type: 'string'},
+    // Leave out the node + tsx development run (slow, and not what a boot runs).
+    'skip-dev': {type: 'boolean', default: false},
   },
   allowPositionals: false,
 });
@@ -233,7 +237,15 @@ export async function benchBoot(): Promise<void> {
             ] as [string, string[]],
           ]
         : []),
-      ['immucore run (node + tsx, dev)', dev],
+      ...(flags.baseline
+        ? [
+            [
+              'immucore run (--baseline)',
+              [flags.baseline, 'run', '--root', s.root, '--devices', devices],
+            ] as [string, string[]],
+          ]
+        : []),
+      ...(flags['skip-dev'] ? [] : [['immucore run (node + tsx, dev)', dev] as [string, string[]]]),
     ];
     // One untimed boot seeds the state dirs (first-boot copy-up): what every later boot finds.
     await bootOnce(s, dev);
@@ -277,13 +289,14 @@ async function measure(
   s: Setup,
   runners: Array<[string, string[]]>,
   opts: {label: string; cgroup?: string; firstBoot?: boolean},
+  compiled = path.join(REPO, 'dist/immucore'),
 ): Promise<void> {
   const samples = new Map<string, Sample[]>(runners.map(([n]) => [n, []]));
   const spans: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     for (const [name, argv] of runners) {
       samples.get(name)?.push(await bootOnce(s, argv, opts));
-      if (argv.some((a) => a.endsWith('dist/immucore')))
+      if (argv.includes(compiled))
         spans.push(
           JSON.parse(await fs.readFile(path.join(s.root, 'run/immucore/report.json'), 'utf8')).durationMs,
         );

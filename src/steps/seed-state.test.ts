@@ -65,6 +65,21 @@ describe('seedStateDir', () => {
     ]);
   });
 
+  it('first use of an empty directory: no sync (no file data), the records written', async () => {
+    const sys = new FakeSys({files: {[`${STATE}/.keep`]: ''}});
+    await sys.mkdirp('/sysroot/etc/ssh');
+    const r = await seedStateDir(sys, JOB);
+    expect(r).toEqual({kind: 'first', counts: expect.objectContaining({added: 0})});
+    expect(sys.calls).toEqual([
+      `removeScratch ${seedFile('.staging')}`,
+      `copyTree /sysroot/etc/ssh ${seedFile('.staging')}`,
+      `rename ${seedFile('.staging')} ${STATE}/etc-ssh.bind`,
+      `removeScratch ${seedFile('.staging')}`,
+      `write ${seedFile('.seed.json')}`,
+      `write ${seedFile('.seeded-from')}`,
+    ]);
+  });
+
   it('the same image as last time: two reads, no walk, no write', async () => {
     const sys = image(new FakeSys(), V1_FILES);
     await seedStateDir(sys, JOB);

@@ -72,6 +72,9 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
     if (!there) {
       await sys.copyTree(job.source, files.staging);
       await sys.rename(files.staging, job.stateDir);
+      // Only directories (most first seeds: an empty mountpoint): metadata, which the journal
+      // commits in order, before the records; there is no file data to flush.
+      changed = [...image.values()].some((e) => e.type !== 'dir');
       result = {kind: 'first', counts: {...noCounts(), added: image.size - 1}};
     } else {
       manifestText = await sys.readText(files.manifest);
