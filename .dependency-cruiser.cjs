@@ -64,6 +64,15 @@ module.exports = {
       to: {pathNot: '^(src/(boot|util)/|(node:)?path$)'},
     },
     {
+      name: 'assess-is-pure',
+      severity: 'error',
+      comment:
+        'src/assess holds the boot assessment decisions and the grubenv format: pure like src/boot, ' +
+        'so the state machine is tested as a table; the block file is read and written by src/sys.',
+      from: layer('assess'),
+      to: {pathNot: '^(src/(assess|boot|util)/|(node:)?path$)'},
+    },
+    {
       name: 'sys-layer',
       severity: 'error',
       comment:
