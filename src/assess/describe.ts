@@ -2,7 +2,14 @@
 // it is a counted try, the tries, any fallback and why, from the cmdline (what GRUB decided for
 // this boot) and the block (what it saved). Pure.
 import {parseAssessmentCmdline} from '../boot/assessment-cmdline.ts';
-import {type EnvVars, SLOTS, type Slot, type SlotStatus, assessmentVars, describeSlots} from './assessment.ts';
+import {
+  assessmentVars,
+  describeSlots,
+  type EnvVars,
+  SLOTS,
+  type Slot,
+  type SlotStatus,
+} from './assessment.ts';
 
 /** Why the block could not be read: missing, damaged, or on a partition this boot did not mount. */
 export interface BlockProblem {
@@ -66,7 +73,9 @@ export function renderAssessment(a: AssessmentReport): string[] {
   const tries = a.maxTries !== undefined ? `, try ${a.maxTries - (a.triesLeft ?? 0)} of ${a.maxTries}` : '';
   const lines = [`assessment: ${a.slot}, ${a.state}${a.tentative ? tries : ''}`];
   for (const f of a.fallback) {
-    lines.push(`  fell back from ${f.from}: ${f.reason}${f.triesUsed !== undefined ? ` after ${f.triesUsed} tries` : ''}`);
+    lines.push(
+      `  fell back from ${f.from}: ${f.reason}${f.triesUsed !== undefined ? ` after ${f.triesUsed} tries` : ''}`,
+    );
   }
   for (const s of a.slots ?? []) {
     const counts = s.maxTries !== undefined ? ` (${s.triesLeft ?? 0} of ${s.maxTries} tries left)` : '';

@@ -19,7 +19,8 @@ describe('decideFailureAction', () => {
         kind: 'reboot',
         holdSec: 10,
         ending: 'reboot',
-        reason: 'a counted try of the active slot (immucore.try=active): the boot loader falls back after its last try',
+        reason:
+          'a counted try of the active slot (immucore.try=active): the boot loader falls back after its last try',
       },
     },
     {

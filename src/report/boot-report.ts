@@ -1,12 +1,12 @@
 // /run/immucore/report.json: what this boot decided and did, for `immucore status`, for support
 // and for tests. Built from the plan and the runner's records; pure.
 
+import type {AssessmentReport} from '../assess/describe.ts';
 import {renderError} from '../boot/errors.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
 import type {SeedCounts} from '../boot/seed.ts';
-import type {AssessmentReport} from '../assess/describe.ts';
 import type {RunResult, StepRecord} from '../dag/index.ts';
 import type {MemoryReport} from '../memory/report.ts';
 

@@ -1,7 +1,12 @@
 // The boot assessment as this boot sees it (SPEC §10b): Kairos' /run/cos/upgrade_failure sentinel
 // when GRUB fell back, and the block COS_STATE:/boot_assessment read (never written: the images
 // partition is mounted read-only) for the report. Reading it never fails the boot.
-import {type AssessmentReport, BLOCK_FILE, type BlockProblem, describeAssessment} from '../assess/describe.ts';
+import {
+  type AssessmentReport,
+  BLOCK_FILE,
+  type BlockProblem,
+  describeAssessment,
+} from '../assess/describe.ts';
 import {EnvBlockError, envVars, parseEnvBlock} from '../assess/grubenv.ts';
 import {parseAssessmentCmdline} from '../boot/assessment-cmdline.ts';
 import {readEnvBlockFile} from '../sys/env-block-file.ts';
@@ -38,7 +43,10 @@ export async function readAssessmentBlock(ctx: StepContext, stateDir: string): P
   });
   if (problem && problem.kind !== 'missing') ctx.log.warn(`${problem.message}, ignoring.`);
   const a = ctx.boot.assessment;
-  if (a.tentative) ctx.log.info(`a counted try of ${a.slot}: ${a.triesLeft ?? 0} of ${a.maxTries ?? '?'} tries left after it`);
+  if (a.tentative)
+    ctx.log.info(
+      `a counted try of ${a.slot}: ${a.triesLeft ?? 0} of ${a.maxTries ?? '?'} tries left after it`,
+    );
 }
 
 /** The block's variables, or why there are none; never throws. */
