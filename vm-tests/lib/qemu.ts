@@ -199,7 +199,7 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   );
 
   const onLine = (line: string) => {
-    if (/^\[\s*[\d.]+\] Linux version \d/.test(stripAnsi(line))) {
+    if (/\[\s*[\d.]+\] Linux version \d/.test(line)) {
       boots.push({atSec: (performance.now() - started) / 1000});
       if (boots.length > 1 + (opts.reboots ?? 0)) kill();
     }
