@@ -1,8 +1,15 @@
 import {describe, expect, it} from 'vitest';
-import {describeAssessment, renderAssessment} from './describe.ts';
+import {type BlockProblem, describeAssessment, renderAssessment} from './describe.ts';
+
+interface Case {
+  name: string;
+  input: {cmdline: string; bootState: string; vars?: Record<string, string>; problem?: BlockProblem};
+  want: Record<string, unknown>;
+  lines: string[];
+}
 
 describe('describeAssessment', () => {
-  const cases = [
+  const cases: Case[] = [
     {
       name: 'a counted try of active, from the cmdline and the block',
       input: {
@@ -48,7 +55,7 @@ describe('describeAssessment', () => {
         cmdline:
           'root=LABEL=COS_SYSTEM upgrade_failure immucore.fallback=active:tries-exhausted,passive:marked-bad',
         bootState: 'recovery',
-        problem: {kind: 'not-mounted' as const, message: 'COS_STATE is not mounted by this boot'},
+        problem: {kind: 'not-mounted', message: 'COS_STATE is not mounted by this boot'},
       },
       want: {
         slot: 'recovery',
