@@ -143,9 +143,14 @@ async function installGrub(tmp: string, disk: string): Promise<void> {
   }
 }
 
-/** A copy of a root image whose /sbin/init exits 1: the kernel panics after switch-root. */
+/**
+ * A copy of a root image whose init exits 1, so the kernel panics right after switch-root (and
+ * `panic=5` reboots). Both paths are replaced: systemd's switch-root without an init argument
+ * re-executes its own binary (/usr/lib/systemd/systemd) in the new root rather than /sbin/init,
+ * as the first run of scenario (b) showed (the image with only /usr/sbin/init broken booted).
+ */
 export async function buildBrokenInitImage(image: string, label: string): Promise<string> {
-  const key = hashInputs([image, String((await stat(image)).mtimeMs)]);
+  const key = hashInputs([image, String((await stat(image)).mtimeMs), 'systemd-and-sbin-init']);
   const dir = await cachedDir(`broken-init-${label}`, key, async (tmp) => {
     const out = join(tmp, 'root.img');
     await runBuild(['cp', '--sparse=always', image, out]);
@@ -154,13 +159,9 @@ export async function buildBrokenInitImage(image: string, label: string): Promis
       script,
       '#!/bin/sh\necho "immucore-test: this image\'s /sbin/init is broken" > /dev/console\nexit 1\n',
     );
+    const replace = (path: string) => [`rm ${path}`, `write ${script} ${path}`, `sif ${path} mode 0100755`];
     await runBuild(['debugfs', '-w', '-f', '-', out], {
-      input: [
-        'rm /usr/sbin/init',
-        `write ${script} /usr/sbin/init`,
-        'sif /usr/sbin/init mode 0100755',
-        '',
-      ].join('\n'),
+      input: [...replace('/usr/sbin/init'), ...replace('/usr/lib/systemd/systemd'), ''].join('\n'),
     });
   });
   return join(dir, 'root.img');
