@@ -64,6 +64,15 @@ module.exports = {
       to: {pathNot: '^(src/(boot|util)/|(node:)?path$)'},
     },
     {
+      name: 'assess-is-pure',
+      severity: 'error',
+      comment:
+        'src/assess holds the boot assessment decisions and the grubenv format: pure like src/boot, ' +
+        'so the state machine is tested as a table; the block file is read and written by src/sys.',
+      from: layer('assess'),
+      to: {pathNot: '^(src/(assess|boot|util)/|(node:)?path$)'},
+    },
+    {
       name: 'sys-layer',
       severity: 'error',
       comment:
@@ -106,9 +115,9 @@ module.exports = {
       comment:
         'src/stages, src/memory and src/report are libraries that know nothing of boot steps or ' +
         'commands: the CLI (stages run, memory check) uses them without a boot, so they may import ' +
-        'only boot, util, sys, dag, log, inputs and each other, never src/steps or src/cli.',
+        'only boot, util, sys, dag, log, inputs, assess and each other, never src/steps or src/cli.',
       from: layer('stages', 'memory', 'report'),
-      to: outside('boot', 'util', 'sys', 'dag', 'log', 'inputs', 'stages', 'memory', 'report'),
+      to: outside('boot', 'util', 'sys', 'dag', 'log', 'inputs', 'stages', 'memory', 'report', 'assess'),
     },
     {
       name: 'only-sys-touches-the-machine',

@@ -26,7 +26,8 @@ ensure_npm() {
 }
 
 # What the tests use: mkfs/debugfs, losetup/unshare, udevadm, setfattr, mkfs.vfat, sgdisk, busybox
-# (stage chroots), nohang (the memory policy), and for the QEMU suite qemu, debootstrap, sfdisk,
-# lvm2 (the LVM disk) and squashfs-tools (the squashfs recovery).
-TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang)
-VM_PACKAGES=(qemu-system-x86 qemu-utils debootstrap fdisk lvm2 squashfs-tools)
+# (stage chroots), nohang (the memory policy), grub-common (grub-editenv: the grubenv golden
+# tests), and for the QEMU suite qemu, debootstrap, sfdisk, lvm2 (the LVM disk), squashfs-tools
+# (the squashfs recovery) and grub-pc-bin (BIOS GRUB for the boot assessment scenarios).
+TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang grub-common)
+VM_PACKAGES=(qemu-system-x86 qemu-utils debootstrap fdisk lvm2 squashfs-tools grub-pc-bin)

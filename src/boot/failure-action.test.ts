@@ -13,6 +13,22 @@ describe('decideFailureAction', () => {
       want: {kind: 'hold', holdSec: 90, ending: 'reboot', reason: 'rd.shell=0 rd.emergency=reboot'},
     },
     {
+      name: 'a counted try of a tentative slot reboots after the short hold, so GRUB counts it',
+      cmdline: 'root=LABEL=COS_ACTIVE rd.emergency=reboot rd.shell=0 immucore.try=active',
+      want: {
+        kind: 'reboot',
+        holdSec: 10,
+        ending: 'reboot',
+        reason:
+          'a counted try of the active slot (immucore.try=active): the boot loader falls back after its last try',
+      },
+    },
+    {
+      name: 'rd.shell=1 still wins over a counted try',
+      cmdline: 'immucore.try=passive rd.shell=1',
+      want: {kind: 'shell', reason: 'rd.shell asks for the emergency shell'},
+    },
+    {
       name: 'rd.emergency=poweroff holds, then powers off',
       cmdline: 'rd.shell=0 rd.emergency=poweroff',
       want: {kind: 'hold', holdSec: 90, ending: 'poweroff', reason: 'rd.shell=0 rd.emergency=poweroff'},

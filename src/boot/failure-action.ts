@@ -10,6 +10,10 @@
 //      rd.emergency says;
 //   4. otherwise dracut's emergency target takes over at once: its shell (the default, which
 //      leaves the screen above the prompt), or with rd.shell=0 a halt (the screen stays up).
+// A counted try of a tentative slot (`immucore.try=` from the GRUB assessment snippet) reboots
+// after REBOOT_ON_FAILURE_SEC unless rd.shell asks for the shell: a halt would never come back to
+// GRUB, so the try would never be counted and the fallback never reached.
+import {parseAssessmentCmdline} from './assessment-cmdline.ts';
 import type {BootConfig} from './boot-config.ts';
 
 export const HOLD_SEC = 90;
@@ -21,9 +25,17 @@ export type FailureAction =
   | {kind: 'hold' | 'reboot'; holdSec: number; ending: 'reboot' | 'poweroff'; reason: string};
 
 export function decideFailureAction(
-  config: Pick<BootConfig, 'rebootOnFailure' | 'shell' | 'emergency'>,
+  config: Pick<BootConfig, 'rebootOnFailure' | 'shell' | 'emergency'> & {raw?: string},
 ): FailureAction {
   if (config.shell === true) return {kind: 'shell', reason: 'rd.shell asks for the emergency shell'};
+  const trying = config.raw === undefined ? undefined : parseAssessmentCmdline(config.raw).trying;
+  if (trying)
+    return {
+      kind: 'reboot',
+      holdSec: REBOOT_ON_FAILURE_SEC,
+      ending: 'reboot',
+      reason: `a counted try of the ${trying} slot (immucore.try=${trying}): the boot loader falls back after its last try`,
+    };
   if (config.rebootOnFailure)
     return {
       kind: 'reboot',

@@ -4,6 +4,12 @@ import {MemoryRenderCommand} from './memory-render-command.ts';
 import {MemoryShowCommand} from './memory-show-command.ts';
 import {PlanCommand} from './plan-command.ts';
 import {RunCommand} from './run-command.ts';
+import {
+  SlotMarkBadCommand,
+  SlotMarkGoodCommand,
+  SlotSetNextCommand,
+  SlotStatusCommand,
+} from './slot-commands.ts';
 import {StagesListCommand} from './stages-list-command.ts';
 import {StagesRunCommand} from './stages-run-command.ts';
 import {StatusCommand} from './status-command.ts';
@@ -17,4 +23,8 @@ export const COMMANDS = {
   'memory:show': MemoryShowCommand,
   'memory:render': MemoryRenderCommand,
   'memory:check': MemoryCheckCommand,
+  'slot:status': SlotStatusCommand,
+  'slot:set-next': SlotSetNextCommand,
+  'slot:mark-good': SlotMarkGoodCommand,
+  'slot:mark-bad': SlotMarkBadCommand,
 };

@@ -1,6 +1,7 @@
 // /run/immucore/report.json: what this boot decided and did, for `immucore status`, for support
 // and for tests. Built from the plan and the runner's records; pure.
 
+import type {AssessmentReport} from '../assess/describe.ts';
 import {renderError} from '../boot/errors.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {BootPlan} from '../boot/plan.ts';
@@ -74,6 +75,8 @@ export interface BootReport {
   memory?: MemoryReport;
   /** Each persistent state dir: what its seed from the image added, updated, kept and left. */
   seeds?: SeedRecord[];
+  /** The boot assessment: slot, counted try, tries, fallback and why (SPEC §10b). */
+  assessment?: AssessmentReport;
 }
 
 export interface ReportInput {
@@ -91,6 +94,7 @@ export interface ReportInput {
   criticalPath: string[];
   memory?: MemoryReport;
   seeds?: SeedRecord[];
+  assessment?: AssessmentReport;
 }
 
 /**
@@ -131,6 +135,7 @@ export function buildReport(input: ReportInput): BootReport {
     criticalPath: input.criticalPath,
     ...(input.memory?.policy || input.memory?.guard ? {memory: input.memory} : {}),
     ...(input.seeds?.length ? {seeds: input.seeds} : {}),
+    ...(input.assessment ? {assessment: input.assessment} : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 // `immucore status`: the boot report as a person in the recovery shell wants to read it.
+import {renderAssessment} from '../assess/describe.ts';
 import {UsageError} from '../boot/errors.ts';
 import type {SeedCounts} from '../boot/seed.ts';
 import type {BootReport} from './boot-report.ts';
@@ -29,6 +30,7 @@ export function renderStatus(r: BootReport): string {
     const why = s.outcome === 'skipped' ? ` (${s.skipReason})` : s.error ? `: ${s.error.message}` : '';
     out.push(`  ${s.outcome.padEnd(7)} ${s.name}${when}${why}`);
   }
+  if (r.assessment) out.push('', ...renderAssessment(r.assessment));
   out.push('', `critical path: ${r.criticalPath.join(' → ')}`, `mounts made: ${r.mounts.length}`);
   for (const f of r.failures)
     out.push(`  failed: ${f.step} ${f.item}: ${f.message}${f.hint ? ` (try: ${f.hint})` : ''}`);

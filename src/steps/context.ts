@@ -1,6 +1,7 @@
 // What every boot step gets (STYLE §2: plan, sys, log, signal), plus the boot session: what steps
 // hand to each other (the mount plan load-layout makes, the loop device, the mounts made, per-item
 // failures, the memory policy), which the report and fstab are built from.
+import type {AssessmentReport} from '../assess/describe.ts';
 import type {MountPlan} from '../boot/mount-plan.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
@@ -27,6 +28,8 @@ export class BootSession {
   readonly memory: MemoryReport = {};
   /** The policy memory-policy decided; the initramfs stage's guard uses it instead of deciding again. */
   memoryPolicy?: EffectivePolicy;
+  /** The boot assessment: slot, tries, fallback (sentinel, then mount-state with the block). */
+  assessment?: AssessmentReport;
   readonly stages: StageRunner;
   /** The runner's records so far (the report step runs before the run has ended). */
   readonly records: () => StepRecord[];

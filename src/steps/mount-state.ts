@@ -3,6 +3,7 @@ import {BootError} from '../boot/errors.ts';
 import {deviceMountSpec, tmpMountSpec} from '../boot/mount-specs.ts';
 import type {StepContext} from './context.ts';
 import {mountDevice, mountPlain} from './mounting.ts';
+import {readAssessmentBlock} from './read-assessment.ts';
 
 export async function mountTmp(ctx: StepContext): Promise<void> {
   const {tmp} = ctx.plan.mounts;
@@ -27,4 +28,6 @@ export async function mountState(ctx: StepContext): Promise<void> {
       hint: `Check that a partition labelled ${spec.source.replace(/^LABEL=/, '')} exists (blkid) and holds an ext4 filesystem; a slow disk may need rd.immucore.devtimeout=<seconds> (now ${config.devTimeoutSec}).`,
     });
   }
+  // The block lives on COS_STATE only: a recovery boot's images partition is COS_RECOVERY.
+  if (spec.source === 'LABEL=COS_STATE') await readAssessmentBlock(ctx, spec.target);
 }

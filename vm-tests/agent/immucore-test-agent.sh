@@ -13,12 +13,17 @@
 #                                    process named sshd holding ~55 % of MemAvailable (matched by
 #                                    the server preset's protect rule), then a hog (`tail /dev/zero`)
 #                                    and wait (<= 90 s) for it to die; reported as "memory"
+#   immucore.test.after=<unit>       report only once <unit> has finished (the GRUB scenarios wait
+#                                    for immucore-bless.service, which is ordered after
+#                                    multi-user.target, after this unit): the agent hands itself
+#                                    to a transient unit ordered after it and exits
+#   immucore.test.slot=1             include `immucore slot status --json` as "slot"
 set -u
 read -r started _ < /proc/uptime
 out=/run/immucore-test
 mkdir -p "$out"
 
-agent=on poweroff=1 files= writes= time=0 hog=0
+agent=on poweroff=1 files= writes= time=0 hog=0 after= slot=0
 read -r cmdline < /proc/cmdline
 for word in $cmdline; do
     case "$word" in
@@ -28,9 +33,15 @@ for word in $cmdline; do
         immucore.test.write=*) writes="${word#*=}" ;;
         immucore.test.time=1) time=1 ;;
         immucore.test.hog=1) hog=1 ;;
+        immucore.test.after=*) after="${word#*=}" ;;
+        immucore.test.slot=1) slot=1 ;;
     esac
 done
 [ "$agent" = on ] || exit 0
+if [ -n "$after" ] && [ -z "${IMMUCORE_TEST_LATE:-}" ]; then
+    exec systemd-run --no-block --unit=immucore-test-agent-late -p DefaultDependencies=no \
+        -p "After=$after" --setenv=IMMUCORE_TEST_LATE=1 /usr/lib/immucore-test/agent.sh
+fi
 
 # Each fact is written to a file first: --rawfile has no argv length limit.
 findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS > "$out/mounts.json" 2>/dev/null || echo '{"filesystems":[]}' > "$out/mounts.json"
@@ -145,6 +156,12 @@ if [ "$time" = 1 ]; then
 else
     echo null
 fi > "$out/binary-ms.json"
+if [ "$slot" = 1 ]; then
+    immucore slot status --json > "$out/slot.json" 2> "$out/slot.err" || [ -s "$out/slot.json" ] ||
+        jq -cn --rawfile e "$out/slot.err" '{error: $e}' > "$out/slot.json"
+else
+    echo null > "$out/slot.json"
+fi
 read -r uptime _ < /proc/uptime
 
 jq -cn \
@@ -163,6 +180,7 @@ jq -cn \
     --slurpfile files "$out/files.json" \
     --slurpfile binaryMs "$out/binary-ms.json" \
     --slurpfile memory "$out/memory.json" \
+    --slurpfile slot "$out/slot.json" \
     '{
         uptime: ($uptime | tonumber),
         agentStarted: ($started | tonumber),
@@ -177,6 +195,7 @@ jq -cn \
         failedUnits: ($failed | split("\n") | map(select(length > 0))),
         binaryMs: $binaryMs[0],
         memory: $memory[0],
+        slot: $slot[0],
         timing: ($timing | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1] | tonumber? // null)}) | add // {}),
         immucoreJournal: $journal
     }' > "$out/facts.json" || echo '{"agentError":"jq failed"}' > "$out/facts.json"

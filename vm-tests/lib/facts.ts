@@ -35,6 +35,8 @@ export interface AgentFacts {
   timing: Record<string, number | null>;
   /** `journalctl -u immucore.service` of this boot (the initrd's journal carries over). */
   immucoreJournal: string;
+  /** With immucore.test.slot=1: `immucore slot status --json` (`{error}` when it printed nothing). */
+  slot?: unknown;
 }
 
 export interface UnitStateFact {

@@ -214,6 +214,12 @@ function configureScript(): string {
     'ln -sf /dev/null "$root/etc/systemd/system/lvm2-monitor.service"',
     'ln -sf /dev/null "$root/etc/systemd/system/mdadm-shutdown.service"',
     'sed -i "s/^root:[^:]*:/root::/" "$root/etc/shadow"',
+    // Kairos' bootargs.cfg, which its grub.cfg sources from the loop-mounted image: the kernel,
+    // the initramfs and the cmdline of a boot through GRUB (the boot assessment scenarios), which
+    // reports once immucore-bless.service is done, with `immucore slot status`.
+    'k=$(cd "$root/boot" && ls vmlinuz-* | head -n 1)',
+    'mkdir -p "$root/etc/cos"',
+    `printf '%s\\n' "set kernel=/boot/$k" "set initramfs=/boot/initramfs-\${k#vmlinuz-}.img" 'set kernelcmd="console=ttyS0 root=LABEL=$label cos-img/filename=$img immucore.test.after=immucore-bless.service immucore.test.slot=1 immucore.test.files=/run/cos/upgrade_failure"' > "$root/etc/cos/bootargs.cfg"`,
     'mkdir -p "$root/system/oem" "$root/oem" "$root/usr/local"',
     ': > "$root/etc/fstab"',
     'test -e "$root/etc/os-release"',

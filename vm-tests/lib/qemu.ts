@@ -47,6 +47,16 @@ export interface BootOptions {
    * guest's shutdown costs 5-15 s of TCG time per boot.
    */
   waitForPoweroff?: boolean;
+  /**
+   * Boot through the disk's own boot loader (BIOS, SeaBIOS): no -kernel/-initrd/-append, so
+   * `kernel`, `initrd` and `append` are not used; the boot loader's config makes the cmdline.
+   */
+  firmwareBoot?: boolean;
+  /**
+   * Let the guest reboot, at most this many times (each kernel start on the console counts a
+   * boot); one more stops QEMU. Otherwise a reboot ends QEMU (-no-reboot).
+   */
+  reboots?: number;
 }
 
 export interface BootResult {
@@ -63,6 +73,8 @@ export interface BootResult {
   /** What was typed (`input`), with the seconds from starting QEMU. */
   typed: Array<{send: string; atSec: number}>;
   exitCode: number | undefined;
+  /** Kernel starts seen on the console ("Linux version"), with the seconds from starting QEMU. */
+  boots: Array<{atSec: number}>;
 }
 
 // Every boot's timeout is a hang guard, doubled by default: the suite runs two guests at once, and
@@ -142,7 +154,7 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
     '-smp',
     '1',
     '-nodefaults',
-    '-no-reboot',
+    ...(opts.reboots ? [] : ['-no-reboot']),
     '-display',
     'none',
     '-serial',
@@ -154,16 +166,13 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
     'chardev:agent',
     '-device',
     'virtio-rng-pci',
-    '-kernel',
-    opts.kernel,
-    '-initrd',
-    opts.initrd,
-    '-append',
-    `console=ttyS0 panic=-1 ${opts.append}`,
+    ...(opts.firmwareBoot
+      ? []
+      : ['-kernel', opts.kernel, '-initrd', opts.initrd, '-append', `console=ttyS0 panic=-1 ${opts.append}`]),
     '-drive',
     `file=${opts.disk},if=virtio,format=qcow2,cache=unsafe`,
   ];
-  progress(`boot ${opts.name}: ${opts.append}`);
+  progress(`boot ${opts.name}: ${opts.firmwareBoot ? 'through the disk boot loader' : opts.append}`);
   const started = performance.now();
   const input = [...(opts.input ?? [])];
   const vm = execa('qemu-system-x86_64', args, {
@@ -178,6 +187,7 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   let stoppedOn: string | undefined;
   let timedOut = false;
   const typed: BootResult['typed'] = [];
+  const boots: BootResult['boots'] = [];
   let sinceTyped = '';
   const kill = () => vm.kill('SIGTERM');
   const timer = setTimeout(
@@ -189,6 +199,10 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   );
 
   const onLine = (line: string) => {
+    if (/\[\s*[\d.]+\] Linux version \d/.test(line)) {
+      boots.push({atSec: (performance.now() - started) / 1000});
+      if (boots.length > 1 + (opts.reboots ?? 0)) kill();
+    }
     if (secondsToAgent === undefined && line.includes(AGENT_BEGIN)) {
       secondsToAgent = (performance.now() - started) / 1000;
     }
@@ -249,6 +263,7 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
     stoppedOn,
     typed,
     exitCode: result.exitCode,
+    boots,
   };
 }
 
