@@ -286,11 +286,26 @@ describe('CloudConfigStages.runStage', () => {
     expect(commandsRun(sys)).toEqual(['first']);
   });
 
-  it('does not run a step with an unsupported condition', async () => {
-    const sys = shellSys({'/oem/a.yaml': 'stages:\n  rootfs: [{only_arch: arm64, commands: [x]}]\n'});
+  it('decides conditions on the stage root: os-release, service manager, files made by earlier steps', async () => {
+    const sys = shellSys({
+      '/etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_ID="12"\n',
+      '/usr/bin/systemctl': '',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - {name: debian, only_os: "Ubuntu.*|Debian.*", commands: [debian]}
+    - {name: suse, only_os: "openSUSE.*", commands: [suse]}
+    - {name: systemd, only_service_manager: systemd, commands: [systemd]}
+    - {name: openrc, only_service_manager: openrc, commands: [openrc]}
+    - {name: version, only_os_version: "^11", commands: [bullseye]}
+    - {name: make, files: [{path: /etc/made, content: x}]}
+    - {name: made, if_files: {all: [/etc/made]}, commands: [made]}
+`,
+    });
     const ctx = stageContext(sys);
-    await new CloudConfigStages().runStage('rootfs', ctx);
-    expect(commandsRun(sys)).toEqual([]);
-    expect(ctx.warnings[0]?.hint).toMatch(/these steps are not run/);
+    const summary = await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(commandsRun(sys)).toEqual(['debian', 'systemd', 'made']);
+    expect(summary).toEqual({ran: 4, skipped: 3, failed: 0});
+    expect(ctx.failures).toEqual([]);
+    expect(ctx.warnings).toEqual([]);
   });
 });

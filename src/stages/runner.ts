@@ -8,9 +8,11 @@ import type {Logger} from '../log/logger.ts';
 import {RootView} from '../sys/root-view.ts';
 import type {Sys} from '../sys/sys.ts';
 import {bindChroot, unbindChroot} from './chroot-binds.ts';
+import {conditionPaths, decideConditions, hasConditions} from './conditions.ts';
 import {unsupportedHint} from './directives.ts';
 import {loadStageSources} from './load.ts';
 import {planStage} from './plan.ts';
+import {gatherRootFacts} from './root-facts.ts';
 import {runStep} from './run-step.ts';
 import {createStepEnv} from './step-env.ts';
 import {type PlannedStep, type StageName, type StagePlan, stageRoot} from './types.ts';
@@ -55,7 +57,9 @@ export async function planStageFromSys(
   sources?: ConfigSources,
 ): Promise<StagePlan> {
   const read = sources ?? (await readConfigSources(sys, stageRoot(stage), config.configUrl));
-  return planStage(stage, loadStageSources(read, config));
+  const plan = planStage(stage, loadStageSources(read, config));
+  const paths = plan.steps.flatMap((s) => conditionPaths(s.step.conditions));
+  return {...plan, facts: await gatherRootFacts(new RootView(sys, plan.root), paths)};
 }
 
 export class CloudConfigStages {
@@ -98,7 +102,7 @@ export class CloudConfigStages {
           ctx.log.warn(`${stage} stage stopped before ${planned.label}`);
           break;
         }
-        summary[await this.runPlanned(planned, view, ctx)]++;
+        summary[await this.runPlanned(planned, plan, view, ctx)]++;
       }
     } finally {
       for (const f of await unbindChroot(ctx.sys, binds.made, ctx.log))
@@ -134,6 +138,7 @@ export class CloudConfigStages {
 
   private async runPlanned(
     planned: PlannedStep,
+    plan: StagePlan,
     view: RootView,
     ctx: StageContext,
   ): Promise<'ran' | 'skipped' | 'failed'> {
@@ -144,9 +149,18 @@ export class CloudConfigStages {
       addFailure(ctx, label, `${label} not run: ${why}`, step.errors[0]?.hint);
       return 'failed';
     }
-    if (step.skip) {
-      ctx.log.warn(`${label} not run: ${step.skip}`);
-      return 'skipped';
+    if (hasConditions(step.conditions)) {
+      // if_files is looked at now: an earlier step may have made or removed the file.
+      const facts = await gatherRootFacts(view, conditionPaths(step.conditions));
+      const verdicts = decideConditions(step.conditions, {
+        ...(plan.facts ?? facts),
+        existing: facts.existing,
+      });
+      const failed = verdicts.find((v) => !v.pass);
+      if (failed) {
+        ctx.log.info(`${label}: skipped, ${failed.condition}: ${failed.reason}`);
+        return 'skipped';
+      }
     }
     const controller = new AbortController();
     const stop = () => controller.abort(ctx.signal.reason);

@@ -1,6 +1,7 @@
 // The cloud-config stages as typed data (yip's format, SPEC §6): what a file says, after parsing
 // and validation, and where each step came from so every message can name its file and line.
 import type {Problem} from '../boot/problem.ts';
+import type {RootFacts, StepConditions} from './conditions.ts';
 
 /** The stages immucore runs; each runs `<stage>.before`, `<stage>`, `<stage>.after`. */
 export const STAGES = ['rootfs', 'initramfs'] as const;
@@ -61,6 +62,8 @@ export interface SystemctlSpec {
 export interface StageStep {
   name?: string;
   if?: string;
+  /** yip's static conditions (only_os, only_arch…), decided against the stage root's facts. */
+  conditions: StepConditions;
   commands: string[];
   files: FileSpec[];
   directories: DirectorySpec[];
@@ -77,8 +80,6 @@ export interface StageStep {
   timeoutSec: number;
   /** Directives written in the step that immucore does not run (reported once per stage). */
   unsupported: string[];
-  /** Why the step is not run even though it is valid (an unsupported condition). */
-  skip?: string;
   /** Errors in the step: it is not run (running half of a step could do harm, e.g. without its `if`). */
   errors: Problem[];
   warnings: Problem[];
@@ -126,6 +127,8 @@ export interface UnsupportedDirective {
 export interface StagePlan {
   stage: StageName;
   root: string;
+  /** The root's facts the steps' conditions are decided on (absent when the plan was made without a root). */
+  facts?: RootFacts;
   files: string[];
   steps: PlannedStep[];
   unsupported: UnsupportedDirective[];

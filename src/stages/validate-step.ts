@@ -1,6 +1,7 @@
 // One stage step, from its YAML node to a StageStep. A step with an error is kept (so `stages list`
 // shows it) but marked not to run: half a step, say without its `if`, could do harm.
-import {SUPPORTED_DIRECTIVES, UNSUPPORTED_CONDITIONS} from './directives.ts';
+import {checkGoRegExp} from './conditions.ts';
+import {SUPPORTED_DIRECTIVES} from './directives.ts';
 import type {FieldReader} from './fields.ts';
 import {DEFAULT_STEP_TIMEOUT_SEC, type StageStep} from './types.ts';
 import {absolute, fieldsOf, listOf, readDirectory, readFile, readUser} from './validate-items.ts';
@@ -11,6 +12,7 @@ const SUPPORTED: readonly string[] = SUPPORTED_DIRECTIVES;
 
 export function emptyStep(): StageStep {
   return {
+    conditions: {},
     commands: [],
     files: [],
     directories: [],
@@ -36,8 +38,6 @@ export function readStep(r: FieldReader, node: unknown, path: string): StageStep
     const at = `${path}.${key}`;
     if (!SUPPORTED.includes(key)) {
       step.unsupported.push(key);
-      if (UNSUPPORTED_CONDITIONS.includes(key))
-        step.skip = `it uses ${key}, a condition immucore does not evaluate`;
       continue;
     }
     if (r.isNull(value)) continue;
@@ -63,6 +63,23 @@ function readDirective(
     case 'if':
       step.if = r.string(value, at);
       break;
+    case 'node':
+    case 'only_os':
+    case 'only_os_version':
+    case 'only_arch':
+    case 'only_service_manager':
+      readRegexCondition(r, step, key, value, at);
+      break;
+    case 'if_files': {
+      const f = fieldsOf(r, value, at, ['all', 'any', 'none']);
+      if (f)
+        step.conditions.ifFiles = {
+          all: r.strings(f.get('all'), `${at}.all`) ?? [],
+          any: r.strings(f.get('any'), `${at}.any`) ?? [],
+          none: r.strings(f.get('none'), `${at}.none`) ?? [],
+        };
+      break;
+    }
     case 'timeout':
       step.timeoutSec = r.seconds(value, at) ?? step.timeoutSec;
       break;
@@ -133,6 +150,29 @@ function readDirective(
     default:
       r.fail(keyNode, at, 'is not handled', 'Report this as an immucore bug.');
   }
+}
+
+const CONDITION_FIELDS = {
+  node: 'node',
+  only_os: 'onlyOs',
+  only_os_version: 'onlyOsVersion',
+  only_arch: 'onlyArch',
+  only_service_manager: 'onlyServiceManager',
+} as const;
+
+/** A condition that is a regular expression (Go syntax, unanchored), checked here so it cannot fail later. */
+function readRegexCondition(r: FieldReader, step: StageStep, key: string, value: unknown, at: string): void {
+  const pattern = r.string(value, at);
+  if (pattern === undefined) return;
+  const bad = key === 'only_service_manager' ? undefined : checkGoRegExp(pattern);
+  if (bad)
+    r.fail(
+      value,
+      at,
+      `"${pattern}" is not a regular expression: ${bad}`,
+      `Write ${key} as a regular expression, e.g. ${key}: "Debian.*".`,
+    );
+  else step.conditions[CONDITION_FIELDS[key as keyof typeof CONDITION_FIELDS]] = pattern;
 }
 
 function readSystemctl(r: FieldReader, step: StageStep, value: unknown, at: string): void {
