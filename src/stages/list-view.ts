@@ -14,6 +14,8 @@ export function describeStep(step: StageStep): string[] {
   n('commands', step.commands);
   if (step.hostname !== undefined) out.push(`hostname ${step.hostname}`);
   n('sysctl', step.sysctl);
+  n('ensure_entities', step.ensureEntities);
+  n('delete_entities', step.deleteEntities);
   n('users', step.users);
   n('authorized_keys', step.authorizedKeys);
   n('modules', step.modules);

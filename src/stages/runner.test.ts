@@ -309,3 +309,61 @@ describe('CloudConfigStages.runStage', () => {
     expect(ctx.warnings).toEqual([]);
   });
 });
+
+describe('CloudConfigStages.runStage: templates and entities', () => {
+  it('renders hostname with .MachineID and commands with .Values; a broken template fails its step alone', async () => {
+    const sys = shellSys({
+      '/etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n',
+      '/etc/machine-id': '0123456789abcdef0123456789abcdef\n',
+      '/etc/hosts': '127.0.0.1 localhost\n',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - name: name
+      hostname: kairos-{{ trunc 4 .MachineID }}
+    - name: os
+      commands: ['echo {{ .Values.os.vendor | upper }}-{{ .Values.os.version }}']
+      environment: {OS_NAME: "{{ .Values.os.name }}"}
+    - name: typo
+      hostname: 'x-{{ .MachineId }}'
+    - name: after
+      commands: [after]
+`,
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(await sys.readText('/etc/hostname')).toBe('kairos-0123\n');
+    expect(commandsRun(sys)).toEqual(['echo DEBIAN-12', 'after']);
+    expect(await sys.readText('/etc/environment')).toBe('OS_NAME="Debian GNU/Linux 12 (bookworm)"\n');
+    expect(ctx.failures).toHaveLength(1);
+    expect(ctx.failures[0]?.message).toMatch(
+      /^rootfs "typo" \(\/oem\/a\.yaml:\d+ stages\.rootfs\[2\]\) not run: hostname template "x-\{\{ \.MachineId \}\}" failed at line 1: the value is missing/,
+    );
+  });
+
+  it('ensure_entities makes group admin (gid 900) before users and commands use it', async () => {
+    const sys = shellSys({
+      '/etc/group': 'root:x:0:\n',
+      '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - name: entities
+      ensure_entities:
+        - entity: |
+            kind: "group"
+            group_name: "admin"
+            password: "x"
+            gid: 900
+      commands: ['chown -R root:admin /oem']
+`,
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures).toEqual([]);
+    expect(await sys.readText('/etc/group')).toBe('root:x:0:\nadmin:x:900:\n');
+    expect(commandsRun(sys)).toEqual(['chown -R root:admin /oem']);
+    const writes = sys.calls.filter((c) => c.includes('/etc/group')).length;
+    expect(writes).toBeGreaterThan(0);
+    await new CloudConfigStages().runStage('rootfs', stageContext(sys));
+    expect(sys.calls.filter((c) => c.includes('/etc/group')).length).toBe(writes);
+  });
+});

@@ -12,9 +12,11 @@ import {conditionPaths, decideConditions, hasConditions} from './conditions.ts';
 import {unsupportedHint} from './directives.ts';
 import {loadStageSources} from './load.ts';
 import {planStage} from './plan.ts';
+import {hasTemplates, renderStepTemplates} from './render-step.ts';
 import {gatherRootFacts} from './root-facts.ts';
 import {runStep} from './run-step.ts';
 import {createStepEnv} from './step-env.ts';
+import {gatherTemplateFacts, type TemplateFacts} from './template-data.ts';
 import {type PlannedStep, type StageName, type StagePlan, stageRoot} from './types.ts';
 
 /** One item a stage reports: a failed step (the boot is then degraded) or a warning. */
@@ -93,6 +95,11 @@ export class CloudConfigStages {
       `${stage} stage: ${plan.steps.length} step(s) from ${plan.files.length} source(s), seen from ${plan.root}`,
     );
     const view = new RootView(ctx.sys, plan.root);
+    let facts: Promise<TemplateFacts> | undefined;
+    const templateFacts = () => {
+      facts ??= gatherTemplateFacts(view);
+      return facts;
+    };
     const chrooted = plan.root !== '/';
     const binds = chrooted ? await bindChroot(ctx.sys, plan.root, ctx.log) : {made: [], problems: []};
     for (const p of binds.problems) addWarning(ctx, p.item, p.message, p.hint);
@@ -102,7 +109,7 @@ export class CloudConfigStages {
           ctx.log.warn(`${stage} stage stopped before ${planned.label}`);
           break;
         }
-        summary[await this.runPlanned(planned, plan, view, ctx)]++;
+        summary[await this.runPlanned(planned, plan, view, templateFacts, ctx)]++;
       }
     } finally {
       for (const f of await unbindChroot(ctx.sys, binds.made, ctx.log))
@@ -140,9 +147,11 @@ export class CloudConfigStages {
     planned: PlannedStep,
     plan: StagePlan,
     view: RootView,
+    templateFacts: () => Promise<TemplateFacts>,
     ctx: StageContext,
   ): Promise<'ran' | 'skipped' | 'failed'> {
-    const {step, label} = planned;
+    const {label} = planned;
+    let {step} = planned;
     for (const w of step.warnings) ctx.log.warn(`${w.message}. Try: ${w.hint}`);
     if (step.errors.length > 0) {
       const why = step.errors.map((e) => e.message).join('; ');
@@ -160,6 +169,19 @@ export class CloudConfigStages {
       if (failed) {
         ctx.log.info(`${label}: skipped, ${failed.condition}: ${failed.reason}`);
         return 'skipped';
+      }
+    }
+    if (hasTemplates(step)) {
+      try {
+        step = renderStepTemplates(step, await templateFacts(), process.env);
+      } catch (err) {
+        addFailure(
+          ctx,
+          label,
+          `${label} not run: ${(err as Error).message}`,
+          'Fix the template (Go text/template with sprig functions); `immucore stages list` checks its syntax.',
+        );
+        return 'failed';
       }
     }
     const controller = new AbortController();

@@ -51,6 +51,14 @@ export interface UserSpec {
   sshAuthorizedKeys: string[];
 }
 
+/** `ensure_entities` / `delete_entities`: an entity (user, group, shadow, gshadow) as YAML text, and the file to edit. */
+export interface EntitySpec {
+  /** The file to edit instead of the kind's default (/etc/passwd…). */
+  path?: string;
+  /** The entity's YAML, rendered as a template before it is read. */
+  entity: string;
+}
+
 export interface SystemctlSpec {
   enable: string[];
   disable: string[];
@@ -74,6 +82,8 @@ export interface StageStep {
   hostname?: string;
   modules: string[];
   users: UserSpec[];
+  ensureEntities: EntitySpec[];
+  deleteEntities: EntitySpec[];
   /** `authorized_keys`: user → keys to add to that user's ~/.ssh/authorized_keys. */
   authorizedKeys: Array<[string, string[]]>;
   /** Our own addition to yip's format: seconds for the whole step. */

@@ -3,8 +3,9 @@
 import {checkGoRegExp} from './conditions.ts';
 import {SUPPORTED_DIRECTIVES} from './directives.ts';
 import type {FieldReader} from './fields.ts';
+import {checkTemplate} from './render-step.ts';
 import {DEFAULT_STEP_TIMEOUT_SEC, type StageStep} from './types.ts';
-import {absolute, fieldsOf, listOf, readDirectory, readFile, readUser} from './validate-items.ts';
+import {absolute, fieldsOf, listOf, readDirectory, readEntity, readFile, readUser} from './validate-items.ts';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -21,6 +22,8 @@ export function emptyStep(): StageStep {
     sysctl: [],
     modules: [],
     users: [],
+    ensureEntities: [],
+    deleteEntities: [],
     authorizedKeys: [],
     timeoutSec: DEFAULT_STEP_TIMEOUT_SEC,
     unsupported: [],
@@ -61,8 +64,15 @@ function readDirective(
       step.name = r.string(value, at);
       break;
     case 'if':
-      step.if = r.string(value, at);
+      step.if = templated(r, value, at, r.string(value, at));
       break;
+    case 'ensure_entities':
+    case 'delete_entities': {
+      const list = listOf(r, value, at, 'entities', readEntity);
+      if (key === 'ensure_entities') step.ensureEntities = list;
+      else step.deleteEntities = list;
+      break;
+    }
     case 'node':
     case 'only_os':
     case 'only_os_version':
@@ -84,14 +94,15 @@ function readDirective(
       step.timeoutSec = r.seconds(value, at) ?? step.timeoutSec;
       break;
     case 'commands':
-      step.commands = r.strings(value, at) ?? [];
+      step.commands = (r.strings(value, at) ?? []).map((c, i) => templated(r, value, `${at}[${i}]`, c) ?? c);
       break;
     case 'modules':
       step.modules = r.strings(value, at) ?? [];
       break;
     case 'hostname': {
-      const h = r.string(value, at);
-      if (h !== undefined && !isHostname(h))
+      const h = templated(r, value, at, r.string(value, at));
+      // A templated name is checked once rendered, when the step runs.
+      if (h !== undefined && !h.includes('{{') && !isHostname(h))
         r.fail(
           value,
           at,
@@ -114,7 +125,7 @@ function readDirective(
           'is not a variable name',
           'Use letters, digits and _, e.g. OVERLAY.',
         );
-      else step.environment = env;
+      else step.environment = env.map(([k, v]) => [k, templated(r, value, `${at}.${k}`, v) ?? v]);
       break;
     }
     case 'sysctl': {
@@ -183,6 +194,19 @@ function readSystemctl(r: FieldReader, step: StageStep, value: unknown, at: stri
   if (f.has('overrides')) step.unsupported.push('systemctl.overrides');
 }
 
-function isHostname(h: string): boolean {
+/** A field that yip renders as a Go template: a syntax error or unknown function is an error now. */
+function templated(r: FieldReader, node: unknown, at: string, text: string | undefined): string | undefined {
+  const bad = text === undefined ? undefined : checkTemplate(text);
+  if (bad)
+    r.fail(
+      node,
+      at,
+      `is not a valid Go template (${bad})`,
+      'Fix the {{ }} action (Go text/template with sprig functions), or quote the braces as {{ "{{" }}.',
+    );
+  return text;
+}
+
+export function isHostname(h: string): boolean {
   return h.length > 0 && h.length <= 253 && h.split('.').every((l) => HOST_LABEL.test(l));
 }

@@ -104,13 +104,7 @@ function walk(nodes: Node[], dot: unknown, scope: Scope, funcs: FuncMap, out: st
   }
 }
 
-function runRange(
-  n: Block<'range'>,
-  dot: unknown,
-  scope: Scope,
-  funcs: FuncMap,
-  out: string[],
-) {
+function runRange(n: Block<'range'>, dot: unknown, scope: Scope, funcs: FuncMap, out: string[]) {
   const pipe: Pipe = {...n.pipe, vars: []};
   const v = runPipe(pipe, dot, scope, funcs);
   let pairs: Array<[unknown, unknown]>;
