@@ -367,3 +367,24 @@ describe('CloudConfigStages.runStage: templates and entities', () => {
     expect(sys.calls.filter((c) => c.includes('/etc/group')).length).toBe(writes);
   });
 });
+
+describe('CloudConfigStages.runStage: sources', () => {
+  it('walks source directories recursively and re-reads them for each part of the stage', async () => {
+    const sys = shellSys({
+      '/oem/10_a.yaml': `stages:
+  rootfs.before:
+    - name: pull user data
+      files:
+        - path: /oem/95_userdata/userdata.yaml
+          content: "stages: {rootfs: [{name: from user data, commands: [userdata]}]}"
+`,
+      '/oem/05_sub/nested.yaml': 'stages: {rootfs.before: [{name: nested, commands: [nested]}]}\n',
+      '/oem/50_b.yaml': 'stages: {rootfs.before: [{name: b, commands: [b]}]}\n',
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures).toEqual([]);
+    // 05_sub/ sorts before 10_a.yaml; the file written in rootfs.before is read for rootfs.
+    expect(commandsRun(sys)).toEqual(['nested', 'b', 'userdata']);
+  });
+});

@@ -17,7 +17,7 @@ import {gatherRootFacts} from './root-facts.ts';
 import {runStep} from './run-step.ts';
 import {createStepEnv} from './step-env.ts';
 import {gatherTemplateFacts, type TemplateFacts} from './template-data.ts';
-import {type PlannedStep, type StageName, type StagePlan, stageRoot} from './types.ts';
+import {type PlannedStep, type StageName, type StagePlan, stageParts, stageRoot} from './types.ts';
 
 /** One item a stage reports: a failed step (the boot is then degraded) or a warning. */
 export interface StageIssue {
@@ -104,12 +104,19 @@ export class CloudConfigStages {
     const binds = chrooted ? await bindChroot(ctx.sys, plan.root, ctx.log) : {made: [], problems: []};
     for (const p of binds.problems) addWarning(ctx, p.item, p.message, p.hint);
     try {
-      for (const planned of plan.steps) {
-        if (ctx.signal.aborted) {
-          ctx.log.warn(`${stage} stage stopped before ${planned.label}`);
-          break;
+      for (const [i, part] of stageParts(stage).entries()) {
+        // yip reads the sources again for each part: what a `.before` step wrote (a datasource's
+        // user data, a file in /oem) applies in the same boot.
+        const partPlan = i === 0 ? plan : await planStageFromSys(ctx.sys, stage, ctx.config);
+        if (i > 0) this.reportPlan(partPlan, ctx);
+        for (const planned of partPlan.steps.filter((s) => s.part === part)) {
+          if (ctx.signal.aborted) {
+            ctx.log.warn(`${stage} stage stopped before ${planned.label}`);
+            break;
+          }
+          summary[await this.runPlanned(planned, partPlan, view, templateFacts, ctx)]++;
         }
-        summary[await this.runPlanned(planned, plan, view, templateFacts, ctx)]++;
+        if (ctx.signal.aborted) break;
       }
     } finally {
       for (const f of await unbindChroot(ctx.sys, binds.made, ctx.log))
@@ -134,12 +141,10 @@ export class CloudConfigStages {
         u.where.length > 2
           ? `${u.where.slice(0, 2).join(', ')} and ${u.where.length - 2} more`
           : u.where.join(', ');
-      addWarning(
-        ctx,
-        u.name,
-        `${plan.stage} stage: unsupported directive ${u.name} skipped, in ${where}`,
-        unsupportedHint(u.name),
-      );
+      const message = `${plan.stage} stage: unsupported directive ${u.name} skipped, in ${where}`;
+      if (this.reported.has(message)) continue;
+      this.reported.add(message);
+      addWarning(ctx, u.name, message, unsupportedHint(u.name));
     }
   }
 
