@@ -18,11 +18,13 @@ export const SUPPORTED_DIRECTIVES = [
   'commands',
   'hostname',
   'sysctl',
+  'dns',
   'ensure_entities',
   'delete_entities',
   'users',
   'authorized_keys',
   'modules',
+  'timesyncd',
   'systemctl',
   'environment',
   'environment_file',
@@ -30,10 +32,8 @@ export const SUPPORTED_DIRECTIVES = [
 
 /** yip directives that need the network, a package manager or a booted system: not run here. */
 export const UNSUPPORTED_DIRECTIVES = [
-  'dns',
   'downloads',
   'git',
-  'timesyncd',
   'systemd_firstboot',
   'datasource',
   'layout',

@@ -19,7 +19,10 @@ export function describeStep(step: StageStep): string[] {
   n('users', step.users);
   n('authorized_keys', step.authorizedKeys);
   n('modules', step.modules);
-  const units = Object.entries(step.systemctl).filter(([, l]) => l.length > 0);
+  if (step.dns) out.push(`dns → ${step.dns.path} (${step.dns.nameservers.join(' ')})`);
+  if (step.timesyncd.length > 0) out.push(`timesyncd (${step.timesyncd.map(([k]) => k).join(', ')})`);
+  n('systemctl overrides', step.systemctl.overrides);
+  const units = Object.entries(step.systemctl).filter(([verb, l]) => verb !== 'overrides' && l.length > 0);
   if (units.length > 0)
     out.push(`systemctl ${units.map(([verb, l]) => `${verb} ${l.join(' ')}`).join(', ')}`);
   if (step.environment.length > 0)

@@ -1,16 +1,17 @@
-// One stage step: its `if`, then each directive in yip's order (ensure_entities, directories,
-// files, commands, delete_entities, hostname, sysctl, users, keys, modules, systemctl,
+// One stage step: its `if`, then each directive in yip's order (dns, ensure_entities, directories,
+// files, commands, delete_entities, hostname, sysctl, users, keys, modules, timesyncd, systemctl,
 // environment). A failing directive does not stop the next one, as in yip; the step then fails
 // with every failure named.
 import {deleteEntities, ensureEntities} from './directives/entities.ts';
 import {writeEnvironment} from './directives/environment.ts';
 import {DirectiveError} from './directives/errors.ts';
 import {writeDirectories, writeFiles} from './directives/files.ts';
+import {writeDns, writeTimesyncd} from './directives/network-time.ts';
 import {loadModules, writeHostname, writeSysctl} from './directives/system.ts';
 import {runSystemctl} from './directives/systemctl.ts';
 import {writeAuthorizedKeys, writeUsers} from './directives/users.ts';
 import type {StepEnv} from './step-env.ts';
-import type {StageStep} from './types.ts';
+import type {DnsSpec, StageStep} from './types.ts';
 import {isHostname} from './validate-step.ts';
 
 export type StepOutcome = {ran: true} | {ran: false; reason: string};
@@ -22,6 +23,7 @@ type Directive = [
 ];
 
 const DIRECTIVES: Directive[] = [
+  ['dns', (s) => s.dns !== undefined, (e, s) => writeDns(e, s.dns as DnsSpec)],
   ['ensure_entities', (s) => s.ensureEntities.length > 0, (e, s) => ensureEntities(e, s.ensureEntities)],
   ['directories', (s) => s.directories.length > 0, (e, s) => writeDirectories(e, s.directories)],
   ['files', (s) => s.files.length > 0, (e, s) => writeFiles(e, s.files)],
@@ -36,6 +38,7 @@ const DIRECTIVES: Directive[] = [
   ['users', (s) => s.users.length > 0, (e, s) => writeUsers(e, s.users)],
   ['authorized_keys', (s) => s.authorizedKeys.length > 0, (e, s) => writeAuthorizedKeys(e, s.authorizedKeys)],
   ['modules', (s) => s.modules.length > 0, (e, s) => loadModules(e, s.modules)],
+  ['timesyncd', (s) => s.timesyncd.length > 0, (e, s) => writeTimesyncd(e, s.timesyncd)],
   [
     'systemctl',
     (s) => Object.values(s.systemctl).some((l) => l.length > 0),

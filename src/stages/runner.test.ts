@@ -91,15 +91,15 @@ describe('CloudConfigStages.runStage', () => {
   it('reports each unsupported directive once per stage, naming its steps', async () => {
     const sys = shellSys({
       '/oem/a.yaml':
-        'stages:\n  rootfs:\n    - {name: one, dns: {}, commands: [x]}\n    - {name: two, dns: {}, downloads: []}\n',
+        'stages:\n  rootfs:\n    - {name: one, git: {}, commands: [x]}\n    - {name: two, git: {}, downloads: []}\n',
     });
     const ctx = stageContext(sys);
     await new CloudConfigStages().runStage('rootfs', ctx);
     expect(ctx.warnings.map((w) => [w.item, w.message])).toEqual([
       [
-        'dns',
+        'git',
         expect.stringMatching(
-          /^rootfs stage: unsupported directive dns skipped, in rootfs "one" .*, rootfs "two" /,
+          /^rootfs stage: unsupported directive git skipped, in rootfs "one" .*, rootfs "two" /,
         ),
       ],
       ['downloads', expect.stringMatching(/unsupported directive downloads skipped, in rootfs "two"/)],
@@ -386,5 +386,54 @@ describe('CloudConfigStages.runStage: sources', () => {
     expect(ctx.failures).toEqual([]);
     // 05_sub/ sorts before 10_a.yaml; the file written in rootfs.before is read for rootfs.
     expect(commandsRun(sys)).toEqual(['nested', 'b', 'userdata']);
+  });
+});
+
+describe('CloudConfigStages.runStage: dns, timesyncd, overrides, owner_string', () => {
+  it('writes resolv.conf, the timesyncd drop-in, a unit drop-in and a file owned by name', async () => {
+    const sys = shellSys({
+      '/etc/passwd': 'root:x:0:0::/root:/bin/sh\nkairos:x:1000:1000::/home/kairos:/bin/sh\n',
+      '/etc/group': 'root:x:0:\nkairos:x:1000:\nadmin:x:900:\n',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - name: all
+      dns: {nameservers: [1.1.1.1, 8.8.8.8], search: [lan], options: [edns0]}
+      timesyncd: {NTP: "0.pool.ntp.org", FallbackNTP: "1.pool.ntp.org"}
+      systemctl:
+        overrides:
+          - service: cos-setup-boot
+            content: "[Service]\\nTimeoutSec=300\\n"
+      files:
+        - {path: /oem/owned, content: x, owner_string: "kairos:admin"}
+        - {path: /oem/owned2, content: y, owner_string: kairos}
+`,
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures).toEqual([]);
+    expect(await sys.readText('/etc/resolv.conf')).toBe(
+      'search lan\nnameserver 1.1.1.1\nnameserver 8.8.8.8\noptions edns0\n',
+    );
+    expect(await sys.readText('/etc/systemd/timesyncd.conf.d/10-yip.conf')).toBe(
+      '[Time]\nNTP=0.pool.ntp.org\nFallbackNTP=1.pool.ntp.org\n',
+    );
+    expect(await sys.readText('/etc/systemd/system/cos-setup-boot.service.d/override-yip.conf')).toBe(
+      '[Service]\nTimeoutSec=300\n',
+    );
+    const chowns = sys.runs.filter((r) => r[0] === 'chown').map((r) => r.slice(1).join(' '));
+    expect(chowns).toEqual(['1000:900 /oem/owned', '1000:1000 /oem/owned2']);
+  });
+
+  it('fails a file whose owner_string names no user, and still writes the others', async () => {
+    const sys = shellSys({
+      '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n',
+      '/etc/group': 'root:x:0:\n',
+      '/oem/a.yaml':
+        'stages:\n  rootfs: [{files: [{path: /oem/x, content: x, owner_string: ghost}, {path: /oem/y, content: y}]}]\n',
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures[0]?.message).toMatch(/\/oem\/x: owner_string user "ghost" is not in \/etc\/passwd/);
+    expect(await sys.readText('/oem/y')).toBe('y');
   });
 });

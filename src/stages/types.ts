@@ -27,6 +27,9 @@ export interface FileSpec {
   mode: number;
   owner: number;
   group: number;
+  /** `owner_string: user[:group]` (and our `group_string`): names looked up in the view's passwd/group. */
+  ownerString?: string;
+  groupString?: string;
 }
 
 export interface DirectorySpec {
@@ -64,6 +67,16 @@ export interface SystemctlSpec {
   disable: string[];
   mask: string[];
   start: string[];
+  /** Drop-ins: `/etc/systemd/system/<service>.d/<name>.conf`. */
+  overrides: Array<{service: string; name: string; content: string}>;
+}
+
+/** `dns`: resolv.conf as yip writes it. */
+export interface DnsSpec {
+  nameservers: string[];
+  search: string[];
+  options: string[];
+  path: string;
 }
 
 /** One step of a stage, as validated. Empty lists and absent fields mean "nothing to do". */
@@ -82,6 +95,9 @@ export interface StageStep {
   hostname?: string;
   modules: string[];
   users: UserSpec[];
+  dns?: DnsSpec;
+  /** `timesyncd`: keys of the [Time] section of /etc/systemd/timesyncd.conf.d/10-yip.conf. */
+  timesyncd: Array<[string, string]>;
   ensureEntities: EntitySpec[];
   deleteEntities: EntitySpec[];
   /** `authorized_keys`: user → keys to add to that user's ~/.ssh/authorized_keys. */

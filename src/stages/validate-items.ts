@@ -40,7 +40,16 @@ export function fieldsOf(
 }
 
 export function readFile(r: FieldReader, node: unknown, at: string): FileSpec | undefined {
-  const f = fieldsOf(r, node, at, ['path', 'content', 'encoding', 'permissions', 'owner', 'group']);
+  const f = fieldsOf(r, node, at, [
+    'path',
+    'content',
+    'encoding',
+    'permissions',
+    'owner',
+    'group',
+    'owner_string',
+    'group_string',
+  ]);
   if (!f) return undefined;
   const path = required(r, node, f.get('path'), `${at}.path`);
   const encoding = f.has('encoding') ? (r.string(f.get('encoding'), `${at}.encoding`) ?? '') : '';
@@ -60,6 +69,12 @@ export function readFile(r: FieldReader, node: unknown, at: string): FileSpec | 
         mode: modeOf(r, f, at, 0o644),
         owner: idOf(r, f, 'owner', at),
         group: idOf(r, f, 'group', at),
+        ...(f.has('owner_string')
+          ? {ownerString: r.string(f.get('owner_string'), `${at}.owner_string`) ?? ''}
+          : {}),
+        ...(f.has('group_string')
+          ? {groupString: r.string(f.get('group_string'), `${at}.group_string`) ?? ''}
+          : {}),
       };
 }
 

@@ -80,7 +80,13 @@ describe('readStep', () => {
       name: 'systemctl lists',
       body: 'systemctl:\n  enable: [a.service]\n  disable: [b.service]\n  mask: [c.service]\n  start: [d.service]',
       want: {
-        systemctl: {enable: ['a.service'], disable: ['b.service'], mask: ['c.service'], start: ['d.service']},
+        systemctl: {
+          enable: ['a.service'],
+          disable: ['b.service'],
+          mask: ['c.service'],
+          start: ['d.service'],
+          overrides: [],
+        },
       },
     },
     {
@@ -155,7 +161,8 @@ describe('readStep', () => {
     const step = oneStep(
       'dns: {nameservers: [1.1.1.1]}\ncomands: [x]\nonly_arch: arm64\nsystemctl: {overrides: []}',
     );
-    expect(step.unsupported).toEqual(['dns', 'comands', 'systemctl.overrides']);
+    expect(step.unsupported).toEqual(['comands']);
+    expect(step.dns?.nameservers).toEqual(['1.1.1.1']);
     expect(step.conditions).toEqual({onlyArch: 'arm64'});
     expect(step.errors).toEqual([]);
   });

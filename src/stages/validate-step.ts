@@ -18,7 +18,8 @@ export function emptyStep(): StageStep {
     files: [],
     directories: [],
     environment: [],
-    systemctl: {enable: [], disable: [], mask: [], start: []},
+    systemctl: {enable: [], disable: [], mask: [], start: [], overrides: []},
+    timesyncd: [],
     sysctl: [],
     modules: [],
     users: [],
@@ -141,6 +142,20 @@ function readDirective(
       else step.sysctl = sysctl;
       break;
     }
+    case 'dns': {
+      const f = fieldsOf(r, value, at, ['nameservers', 'search', 'options', 'path']);
+      if (f)
+        step.dns = {
+          nameservers: r.strings(f.get('nameservers'), `${at}.nameservers`) ?? [],
+          search: r.strings(f.get('search'), `${at}.search`) ?? [],
+          options: r.strings(f.get('options'), `${at}.options`) ?? [],
+          path: (f.has('path') ? absolute(r, f.get('path'), `${at}.path`) : undefined) ?? '/etc/resolv.conf',
+        };
+      break;
+    }
+    case 'timesyncd':
+      step.timesyncd = r.stringMap(value, at) ?? [];
+      break;
     case 'files':
       step.files = listOf(r, value, at, 'files', readFile);
       break;
@@ -191,7 +206,33 @@ function readSystemctl(r: FieldReader, step: StageStep, value: unknown, at: stri
   if (!f) return;
   for (const verb of ['enable', 'disable', 'mask', 'start'] as const)
     if (f.has(verb)) step.systemctl[verb] = r.strings(f.get(verb), `${at}.${verb}`) ?? [];
-  if (f.has('overrides')) step.unsupported.push('systemctl.overrides');
+  if (f.has('overrides'))
+    for (const [i, o] of (r.items(f.get('overrides'), `${at}.overrides`, 'overrides') ?? []).entries()) {
+      const of = fieldsOf(r, o, `${at}.overrides[${i}]`, ['service', 'content', 'name']);
+      const service = of && r.string(of.get('service'), `${at}.overrides[${i}].service`);
+      const content = of && r.string(of.get('content'), `${at}.overrides[${i}].content`);
+      if (!service || content === undefined) {
+        r.warn(
+          o,
+          `${at}.overrides[${i}]`,
+          'has no service or no content, ignoring it (as yip)',
+          'Give service: and content:.',
+        );
+        continue;
+      }
+      let name =
+        (of?.has('name') && r.string(of.get('name'), `${at}.overrides[${i}].name`)) || 'override-yip.conf';
+      if (!name.endsWith('.conf')) name += '.conf';
+      const unit = /\.[a-z]+$/.test(service) ? service : `${service}.service`;
+      if (unit.includes('/') || name.includes('/'))
+        r.fail(
+          o,
+          `${at}.overrides[${i}]`,
+          `"${service}" / "${name}" holds a /`,
+          'Name the unit and drop-in without a path.',
+        );
+      else step.systemctl.overrides.push({service: unit, name, content});
+    }
 }
 
 /** A field that yip renders as a Go template: a syntax error or unknown function is an error now. */
