@@ -56,8 +56,7 @@ export async function ownerOf(env: StepEnv, f: FileSpec): Promise<{owner: number
   const [user, ownerGroup] = (f.ownerString ?? '').split(':');
   if (user) {
     const entry = find(passwd, user);
-    if (!entry)
-      throw new Error(`${f.path}: owner_string user "${user}" is not in ${at('/etc/passwd')}`);
+    if (!entry) throw new Error(`${f.path}: owner_string user "${user}" is not in ${at('/etc/passwd')}`);
     owner = Number(entry[2]);
     group = Number(entry[3]);
   }
