@@ -38,6 +38,7 @@ export const UNSUPPORTED_DIRECTIVES = [
   'datasource',
   'layout',
   'packages',
+  'package_pins',
   'unpack_images',
   'after',
 ];
