@@ -19,6 +19,7 @@ export async function ensureEntities(env: StepEnv, specs: EntitySpec[]): Promise
         ...(groupText !== undefined ? {groupText} : {}),
       }),
     );
+    if (e.kind === 'group' && spec.path === undefined) await completeGshadow(env, e);
   });
 }
 
@@ -27,6 +28,22 @@ export async function deleteEntities(env: StepEnv, specs: EntitySpec[]): Promise
     const e = parse(spec);
     await editFile(env, spec.path ?? ENTITY_FILES[e.kind], e, (text) => deleteEntity(text, e));
   });
+}
+
+/**
+ * A group made in /etc/group gets its /etc/gshadow line too (`name:!::members`), as groupadd would:
+ * without it, useradd -G and gpasswd leave the group's gshadow side out of step (shadow's grpck
+ * reports it). An existing gshadow line is left as it is.
+ */
+async function completeGshadow(env: StepEnv, group: Entity): Promise<void> {
+  const p = await env.view.resolve(ENTITY_FILES.gshadow);
+  const text = await env.view.sys.readText(p);
+  if (text === undefined || text.split('\n').some((l) => l.split(':')[0] === group.name)) return;
+  const members = String(group.fields.users ?? '');
+  const shadowEntity = parseEntity(
+    `kind: gshadow\nname: "${group.name}"\npassword: "!"\nmembers: "${members}"\n`,
+  );
+  await editFile(env, ENTITY_FILES.gshadow, shadowEntity, (t) => applyEntity(t, shadowEntity, {today: 0}));
 }
 
 function parse(spec: EntitySpec): Entity {
