@@ -94,6 +94,10 @@ install() {
     inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync \
         systemd-notify systemctl findmnt stty dd
     inst_multiple -o fsck.ext2 fsck.ext3 tune2fs dumpe2fs
+    # What Kairos' stock rootfs-stage configs and yip's directives call in the initramfs (commands
+    # such as `chown -R root:admin /oem`, `sed -i`, `ln -sf`; `users`: useradd/usermod; modules).
+    # Optional: a missing one fails only the step that calls it, naming the tool.
+    inst_multiple -o touch sed grep chown chmod ln rm mv mkdir cat useradd usermod groupadd modprobe hostname
 
     if ! dracut_module_included dmsquash-live; then
         dwarning "immucore: no dmsquash-live in this initramfs (not installed, or a hostonly build): live media and the squashfs recovery (root=live:...) will not boot"

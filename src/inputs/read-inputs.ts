@@ -92,6 +92,32 @@ async function readGivenLayoutFiles(
   return {...(layout === undefined ? {} : {layout}), ...(extra === undefined ? {} : {extra})};
 }
 
+const MAX_WALK_DEPTH = 16;
+
+/**
+ * The *.yaml/*.yml files under `dir` (as seen in the view), in the order yip's vfs.Walk visits
+ * them: each directory's entries by name, a subdirectory walked where its name sorts. Symlinks
+ * below `dir` are not followed into directories (Walk uses lstat); `dir` itself may be a link.
+ */
+export async function walkYaml(sys: Sys, view: RootView, dir: string): Promise<string[]> {
+  const walk = async (shown: string, real: string, depth: number): Promise<string[]> => {
+    const names = (await sys.readdir(real).catch(() => undefined)) ?? [];
+    const out: string[] = [];
+    for (const name of [...names].sort()) {
+      if (/\.ya?ml$/.test(name)) {
+        out.push(`${shown}/${name}`);
+        continue;
+      }
+      const realFile = `${real}/${name}`;
+      if (depth >= MAX_WALK_DEPTH || (await sys.readlink(realFile)) !== undefined) continue;
+      if ((await sys.readdir(realFile).catch(() => undefined)) !== undefined)
+        out.push(...(await walk(`${shown}/${name}`, realFile, depth + 1)));
+    }
+    return out;
+  };
+  return walk(dir, await view.resolve(dir), 0);
+}
+
 /**
  * Every cloud-config source as seen from `root` (symlinks followed inside it): the *.yaml/*.yml of
  * each source directory in lexical order, then a local kairos.config_url. The reads go out together.
@@ -120,9 +146,8 @@ export async function readConfigSources(sys: Sys, root: string, configUrl?: stri
     }
   };
   const inDir = async (dir: string) => {
-    const names = (await sys.readdir(await view.resolve(dir)).catch(() => undefined)) ?? [];
-    const yaml = names.filter((n) => /\.ya?ml$/.test(n)).sort();
-    return (await Promise.all(yaml.map((n) => readOne(`${dir}/${n}`)))).flat();
+    const files = await walkYaml(sys, view, dir);
+    return (await Promise.all(files.map((f) => readOne(f)))).flat();
   };
   const reads = CONFIG_SOURCE_DIRS.map(inDir);
   const problems: Problem[] = [];

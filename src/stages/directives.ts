@@ -6,53 +6,45 @@ import {closestName} from '../util/closest-name.ts';
 export const SUPPORTED_DIRECTIVES = [
   'name',
   'if',
-  'timeout',
-  'directories',
-  'files',
-  'commands',
-  'hostname',
-  'sysctl',
-  'users',
-  'authorized_keys',
-  'modules',
-  'systemctl',
-  'environment',
-  'environment_file',
-] as const;
-
-/**
- * yip conditions immucore does not evaluate. Skipping only the condition would run the step
- * where its author said not to, so a step with one of these is not run at all.
- */
-export const UNSUPPORTED_CONDITIONS = [
   'node',
   'only_os',
   'only_os_version',
   'only_arch',
   'only_service_manager',
   'if_files',
-];
+  'timeout',
+  'directories',
+  'files',
+  'commands',
+  'hostname',
+  'sysctl',
+  'dns',
+  'ensure_entities',
+  'delete_entities',
+  'users',
+  'authorized_keys',
+  'modules',
+  'timesyncd',
+  'systemctl',
+  'environment',
+  'environment_file',
+] as const;
 
 /** yip directives that need the network, a package manager or a booted system: not run here. */
 export const UNSUPPORTED_DIRECTIVES = [
-  'dns',
   'downloads',
   'git',
-  'ensure_entities',
-  'delete_entities',
-  'timesyncd',
   'systemd_firstboot',
   'datasource',
   'layout',
   'packages',
+  'package_pins',
   'unpack_images',
   'after',
 ];
 
 /** The hint for an unsupported directive, by what it is. */
 export function unsupportedHint(name: string): string {
-  if (UNSUPPORTED_CONDITIONS.includes(name))
-    return `immucore does not evaluate ${name}, so these steps are not run; write the condition as if: '<shell test>'.`;
   if (UNSUPPORTED_DIRECTIVES.includes(name))
     return `immucore does not run ${name} in the rootfs and initramfs stages; move it to a later stage (boot, network) that the installed system runs.`;
   const near = closestName(name, SUPPORTED_DIRECTIVES, 2);

@@ -1,5 +1,6 @@
 // `immucore stages list`: what each stage would run, from which file, in which order, what each
 // step does, and what is wrong with the sources. Pure: from StagePlans to text or JSON.
+import {type ConditionVerdict, decideConditions} from './conditions.ts';
 import {unsupportedHint} from './directives.ts';
 import {type StagePlan, type StageStep, stageParts} from './types.ts';
 
@@ -13,10 +14,15 @@ export function describeStep(step: StageStep): string[] {
   n('commands', step.commands);
   if (step.hostname !== undefined) out.push(`hostname ${step.hostname}`);
   n('sysctl', step.sysctl);
+  n('ensure_entities', step.ensureEntities);
+  n('delete_entities', step.deleteEntities);
   n('users', step.users);
   n('authorized_keys', step.authorizedKeys);
   n('modules', step.modules);
-  const units = Object.entries(step.systemctl).filter(([, l]) => l.length > 0);
+  if (step.dns) out.push(`dns → ${step.dns.path} (${step.dns.nameservers.join(' ')})`);
+  if (step.timesyncd.length > 0) out.push(`timesyncd (${step.timesyncd.map(([k]) => k).join(', ')})`);
+  n('systemctl overrides', step.systemctl.overrides);
+  const units = Object.entries(step.systemctl).filter(([verb, l]) => verb !== 'overrides' && l.length > 0);
   if (units.length > 0)
     out.push(`systemctl ${units.map(([verb, l]) => `${verb} ${l.join(' ')}`).join(', ')}`);
   if (step.environment.length > 0)
@@ -48,7 +54,8 @@ export function renderStagePlansText(plans: StagePlan[]): string {
         if (step.timeoutSec !== 60) lines.push(`         timeout ${step.timeoutSec} s`);
         if (step.unsupported.length > 0)
           lines.push(`         skips ${step.unsupported.join(', ')} (unsupported)`);
-        if (step.skip) lines.push(`         NOT RUN: ${step.skip}`);
+        for (const v of verdictsOf(plan, step))
+          lines.push(`         ${v.pass ? 'condition' : 'NOT RUN:'} ${v.condition}: ${v.reason}`);
         for (const e of step.errors) lines.push(`         NOT RUN: ${e.message}`);
         for (const w of step.warnings) lines.push(`         warning: ${w.message}`);
       }
@@ -77,7 +84,8 @@ export function stagePlansToJson(plans: StagePlan[]) {
         does: describeStep(step),
         timeoutSec: step.timeoutSec,
         unsupported: step.unsupported,
-        runs: step.errors.length === 0 && !step.skip,
+        conditions: verdictsOf(plan, step),
+        runs: step.errors.length === 0 && verdictsOf(plan, step).every((v) => v.pass),
         errors: step.errors.map((e) => e.message),
         warnings: step.warnings.map((w) => w.message),
       })),
@@ -91,4 +99,10 @@ export function stagePlansToJson(plans: StagePlan[]) {
 /** True when some source or step has an error (a file or a step will not run). */
 export function hasStageErrors(plans: StagePlan[]): boolean {
   return plans.some((p) => p.errors.length > 0 || p.steps.some((s) => s.step.errors.length > 0));
+}
+
+/** The verdict of each of the step's conditions on the plan's root (if_files as the root is now). */
+export function verdictsOf(plan: StagePlan, step: StageStep): ConditionVerdict[] {
+  if (!plan.facts) return [];
+  return decideConditions(step.conditions, plan.facts);
 }

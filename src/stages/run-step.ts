@@ -1,14 +1,18 @@
-// One stage step: its `if`, then each directive in yip's order (directories, files, commands,
-// hostname, sysctl, users, keys, modules, systemctl, environment). A failing directive does not
-// stop the next one, as in yip; the step then fails with every failure named.
+// One stage step: its `if`, then each directive in yip's order (dns, ensure_entities, directories,
+// files, commands, delete_entities, hostname, sysctl, users, keys, modules, timesyncd, systemctl,
+// environment). A failing directive does not stop the next one, as in yip; the step then fails
+// with every failure named.
+import {deleteEntities, ensureEntities} from './directives/entities.ts';
 import {writeEnvironment} from './directives/environment.ts';
 import {DirectiveError} from './directives/errors.ts';
 import {writeDirectories, writeFiles} from './directives/files.ts';
+import {writeDns, writeTimesyncd} from './directives/network-time.ts';
 import {loadModules, writeHostname, writeSysctl} from './directives/system.ts';
 import {runSystemctl} from './directives/systemctl.ts';
 import {writeAuthorizedKeys, writeUsers} from './directives/users.ts';
 import type {StepEnv} from './step-env.ts';
-import type {StageStep} from './types.ts';
+import type {DnsSpec, StageStep} from './types.ts';
+import {isHostname} from './validate-step.ts';
 
 export type StepOutcome = {ran: true} | {ran: false; reason: string};
 
@@ -19,14 +23,22 @@ type Directive = [
 ];
 
 const DIRECTIVES: Directive[] = [
+  ['dns', (s) => s.dns !== undefined, (e, s) => writeDns(e, s.dns as DnsSpec)],
+  ['ensure_entities', (s) => s.ensureEntities.length > 0, (e, s) => ensureEntities(e, s.ensureEntities)],
   ['directories', (s) => s.directories.length > 0, (e, s) => writeDirectories(e, s.directories)],
   ['files', (s) => s.files.length > 0, (e, s) => writeFiles(e, s.files)],
   ['commands', (s) => s.commands.length > 0, (e, s) => runCommands(e, s.commands)],
-  ['hostname', (s) => s.hostname !== undefined, (e, s) => writeHostname(e, s.hostname as string)],
+  ['delete_entities', (s) => s.deleteEntities.length > 0, (e, s) => deleteEntities(e, s.deleteEntities)],
+  [
+    'hostname',
+    (s) => s.hostname !== undefined,
+    (e, s) => writeHostname(e, checkedHostname(s.hostname as string)),
+  ],
   ['sysctl', (s) => s.sysctl.length > 0, (e, s) => writeSysctl(e, s.sysctl)],
   ['users', (s) => s.users.length > 0, (e, s) => writeUsers(e, s.users)],
   ['authorized_keys', (s) => s.authorizedKeys.length > 0, (e, s) => writeAuthorizedKeys(e, s.authorizedKeys)],
   ['modules', (s) => s.modules.length > 0, (e, s) => loadModules(e, s.modules)],
+  ['timesyncd', (s) => s.timesyncd.length > 0, (e, s) => writeTimesyncd(e, s.timesyncd)],
   [
     'systemctl',
     (s) => Object.values(s.systemctl).some((l) => l.length > 0),
@@ -77,6 +89,13 @@ async function runCommands(env: StepEnv, commands: string[]): Promise<void> {
     }
   }
   if (failures.length > 0) throw new DirectiveError(failures);
+}
+
+/** A rendered host name is checked as a written one is when the file is read. */
+function checkedHostname(name: string): string {
+  if (!isHostname(name))
+    throw new Error(`"${name}" is not a host name (letters, digits, - and dots; labels of at most 63)`);
+  return name;
 }
 
 /** Out of time, or stopped (SIGTERM, the memory guard): nothing more of the step may run. */

@@ -91,15 +91,15 @@ describe('CloudConfigStages.runStage', () => {
   it('reports each unsupported directive once per stage, naming its steps', async () => {
     const sys = shellSys({
       '/oem/a.yaml':
-        'stages:\n  rootfs:\n    - {name: one, dns: {}, commands: [x]}\n    - {name: two, dns: {}, downloads: []}\n',
+        'stages:\n  rootfs:\n    - {name: one, git: {}, commands: [x]}\n    - {name: two, git: {}, downloads: []}\n',
     });
     const ctx = stageContext(sys);
     await new CloudConfigStages().runStage('rootfs', ctx);
     expect(ctx.warnings.map((w) => [w.item, w.message])).toEqual([
       [
-        'dns',
+        'git',
         expect.stringMatching(
-          /^rootfs stage: unsupported directive dns skipped, in rootfs "one" .*, rootfs "two" /,
+          /^rootfs stage: unsupported directive git skipped, in rootfs "one" .*, rootfs "two" /,
         ),
       ],
       ['downloads', expect.stringMatching(/unsupported directive downloads skipped, in rootfs "two"/)],
@@ -286,11 +286,154 @@ describe('CloudConfigStages.runStage', () => {
     expect(commandsRun(sys)).toEqual(['first']);
   });
 
-  it('does not run a step with an unsupported condition', async () => {
-    const sys = shellSys({'/oem/a.yaml': 'stages:\n  rootfs: [{only_arch: arm64, commands: [x]}]\n'});
+  it('decides conditions on the stage root: os-release, service manager, files made by earlier steps', async () => {
+    const sys = shellSys({
+      '/etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_ID="12"\n',
+      '/usr/bin/systemctl': '',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - {name: debian, only_os: "Ubuntu.*|Debian.*", commands: [debian]}
+    - {name: suse, only_os: "openSUSE.*", commands: [suse]}
+    - {name: systemd, only_service_manager: systemd, commands: [systemd]}
+    - {name: openrc, only_service_manager: openrc, commands: [openrc]}
+    - {name: version, only_os_version: "^11", commands: [bullseye]}
+    - {name: make, files: [{path: /etc/made, content: x}]}
+    - {name: made, if_files: {all: [/etc/made]}, commands: [made]}
+`,
+    });
+    const ctx = stageContext(sys);
+    const summary = await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(commandsRun(sys)).toEqual(['debian', 'systemd', 'made']);
+    expect(summary).toEqual({ran: 4, skipped: 3, failed: 0});
+    expect(ctx.failures).toEqual([]);
+    expect(ctx.warnings).toEqual([]);
+  });
+});
+
+describe('CloudConfigStages.runStage: templates and entities', () => {
+  it('renders hostname with .MachineID and commands with .Values; a broken template fails its step alone', async () => {
+    const sys = shellSys({
+      '/etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n',
+      '/etc/machine-id': '0123456789abcdef0123456789abcdef\n',
+      '/etc/hosts': '127.0.0.1 localhost\n',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - name: name
+      hostname: kairos-{{ trunc 4 .MachineID }}
+    - name: os
+      commands: ['echo {{ .Values.os.vendor | upper }}-{{ .Values.os.version }}']
+      environment: {OS_NAME: "{{ .Values.os.name }}"}
+    - name: typo
+      hostname: 'x-{{ .MachineId }}'
+    - name: after
+      commands: [after]
+`,
+    });
     const ctx = stageContext(sys);
     await new CloudConfigStages().runStage('rootfs', ctx);
-    expect(commandsRun(sys)).toEqual([]);
-    expect(ctx.warnings[0]?.hint).toMatch(/these steps are not run/);
+    expect(await sys.readText('/etc/hostname')).toBe('kairos-0123\n');
+    expect(commandsRun(sys)).toEqual(['echo DEBIAN-12', 'after']);
+    expect(await sys.readText('/etc/environment')).toBe('OS_NAME="Debian GNU/Linux 12 (bookworm)"\n');
+    expect(ctx.failures).toHaveLength(1);
+    expect(ctx.failures[0]?.message).toMatch(
+      /^rootfs "typo" \(\/oem\/a\.yaml:\d+ stages\.rootfs\[2\]\) not run: hostname template "x-\{\{ \.MachineId \}\}" failed at line 1: the value is missing/,
+    );
+  });
+
+  it('ensure_entities makes group admin (gid 900) before users and commands use it', async () => {
+    const sys = shellSys({
+      '/etc/group': 'root:x:0:\n',
+      '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - name: entities
+      ensure_entities:
+        - entity: |
+            kind: "group"
+            group_name: "admin"
+            password: "x"
+            gid: 900
+      commands: ['chown -R root:admin /oem']
+`,
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures).toEqual([]);
+    expect(await sys.readText('/etc/group')).toBe('root:x:0:\nadmin:x:900:\n');
+    expect(commandsRun(sys)).toEqual(['chown -R root:admin /oem']);
+    const writes = sys.calls.filter((c) => c.includes('/etc/group')).length;
+    expect(writes).toBeGreaterThan(0);
+    await new CloudConfigStages().runStage('rootfs', stageContext(sys));
+    expect(sys.calls.filter((c) => c.includes('/etc/group')).length).toBe(writes);
+  });
+});
+
+describe('CloudConfigStages.runStage: sources', () => {
+  it('walks source directories recursively and re-reads them for each part of the stage', async () => {
+    const sys = shellSys({
+      '/oem/10_a.yaml': `stages:
+  rootfs.before:
+    - name: pull user data
+      files:
+        - path: /oem/95_userdata/userdata.yaml
+          content: "stages: {rootfs: [{name: from user data, commands: [userdata]}]}"
+`,
+      '/oem/05_sub/nested.yaml': 'stages: {rootfs.before: [{name: nested, commands: [nested]}]}\n',
+      '/oem/50_b.yaml': 'stages: {rootfs.before: [{name: b, commands: [b]}]}\n',
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures).toEqual([]);
+    // 05_sub/ sorts before 10_a.yaml; the file written in rootfs.before is read for rootfs.
+    expect(commandsRun(sys)).toEqual(['nested', 'b', 'userdata']);
+  });
+});
+
+describe('CloudConfigStages.runStage: dns, timesyncd, overrides, owner_string', () => {
+  it('writes resolv.conf, the timesyncd drop-in, a unit drop-in and a file owned by name', async () => {
+    const sys = shellSys({
+      '/etc/passwd': 'root:x:0:0::/root:/bin/sh\nkairos:x:1000:1000::/home/kairos:/bin/sh\n',
+      '/etc/group': 'root:x:0:\nkairos:x:1000:\nadmin:x:900:\n',
+      '/oem/a.yaml': `stages:
+  rootfs:
+    - name: all
+      dns: {nameservers: [1.1.1.1, 8.8.8.8], search: [lan], options: [edns0]}
+      timesyncd: {NTP: "0.pool.ntp.org", FallbackNTP: "1.pool.ntp.org"}
+      systemctl:
+        overrides:
+          - service: cos-setup-boot
+            content: "[Service]\\nTimeoutSec=300\\n"
+      files:
+        - {path: /oem/owned, content: x, owner_string: "kairos:admin"}
+        - {path: /oem/owned2, content: y, owner_string: kairos}
+`,
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures).toEqual([]);
+    expect(await sys.readText('/etc/resolv.conf')).toBe(
+      'search lan\nnameserver 1.1.1.1\nnameserver 8.8.8.8\noptions edns0\n',
+    );
+    expect(await sys.readText('/etc/systemd/timesyncd.conf.d/10-yip.conf')).toBe(
+      '[Time]\nNTP=0.pool.ntp.org\nFallbackNTP=1.pool.ntp.org\n',
+    );
+    expect(await sys.readText('/etc/systemd/system/cos-setup-boot.service.d/override-yip.conf')).toBe(
+      '[Service]\nTimeoutSec=300\n',
+    );
+    const chowns = sys.runs.filter((r) => r[0] === 'chown').map((r) => r.slice(1).join(' '));
+    expect(chowns).toEqual(['1000:900 /oem/owned', '1000:1000 /oem/owned2']);
+  });
+
+  it('fails a file whose owner_string names no user, and still writes the others', async () => {
+    const sys = shellSys({
+      '/etc/passwd': 'root:x:0:0::/root:/bin/sh\n',
+      '/etc/group': 'root:x:0:\n',
+      '/oem/a.yaml':
+        'stages:\n  rootfs: [{files: [{path: /oem/x, content: x, owner_string: ghost}, {path: /oem/y, content: y}]}]\n',
+    });
+    const ctx = stageContext(sys);
+    await new CloudConfigStages().runStage('rootfs', ctx);
+    expect(ctx.failures[0]?.message).toMatch(/\/oem\/x: owner_string user "ghost" is not in \/etc\/passwd/);
+    expect(await sys.readText('/oem/y')).toBe('y');
   });
 });

@@ -8,12 +8,16 @@ import type {Logger} from '../log/logger.ts';
 import {RootView} from '../sys/root-view.ts';
 import type {Sys} from '../sys/sys.ts';
 import {bindChroot, unbindChroot} from './chroot-binds.ts';
+import {conditionPaths, decideConditions, hasConditions} from './conditions.ts';
 import {unsupportedHint} from './directives.ts';
 import {loadStageSources} from './load.ts';
 import {planStage} from './plan.ts';
+import {hasTemplates, renderStepTemplates} from './render-step.ts';
+import {gatherRootFacts} from './root-facts.ts';
 import {runStep} from './run-step.ts';
 import {createStepEnv} from './step-env.ts';
-import {type PlannedStep, type StageName, type StagePlan, stageRoot} from './types.ts';
+import {gatherTemplateFacts, type TemplateFacts} from './template-data.ts';
+import {type PlannedStep, type StageName, type StagePlan, stageParts, stageRoot} from './types.ts';
 
 /** One item a stage reports: a failed step (the boot is then degraded) or a warning. */
 export interface StageIssue {
@@ -55,7 +59,9 @@ export async function planStageFromSys(
   sources?: ConfigSources,
 ): Promise<StagePlan> {
   const read = sources ?? (await readConfigSources(sys, stageRoot(stage), config.configUrl));
-  return planStage(stage, loadStageSources(read, config));
+  const plan = planStage(stage, loadStageSources(read, config));
+  const paths = plan.steps.flatMap((s) => conditionPaths(s.step.conditions));
+  return {...plan, facts: await gatherRootFacts(new RootView(sys, plan.root), paths)};
 }
 
 export class CloudConfigStages {
@@ -89,16 +95,28 @@ export class CloudConfigStages {
       `${stage} stage: ${plan.steps.length} step(s) from ${plan.files.length} source(s), seen from ${plan.root}`,
     );
     const view = new RootView(ctx.sys, plan.root);
+    let facts: Promise<TemplateFacts> | undefined;
+    const templateFacts = () => {
+      facts ??= gatherTemplateFacts(view);
+      return facts;
+    };
     const chrooted = plan.root !== '/';
     const binds = chrooted ? await bindChroot(ctx.sys, plan.root, ctx.log) : {made: [], problems: []};
     for (const p of binds.problems) addWarning(ctx, p.item, p.message, p.hint);
     try {
-      for (const planned of plan.steps) {
-        if (ctx.signal.aborted) {
-          ctx.log.warn(`${stage} stage stopped before ${planned.label}`);
-          break;
+      for (const [i, part] of stageParts(stage).entries()) {
+        // yip reads the sources again for each part: what a `.before` step wrote (a datasource's
+        // user data, a file in /oem) applies in the same boot.
+        const partPlan = i === 0 ? plan : await planStageFromSys(ctx.sys, stage, ctx.config);
+        if (i > 0) this.reportPlan(partPlan, ctx);
+        for (const planned of partPlan.steps.filter((s) => s.part === part)) {
+          if (ctx.signal.aborted) {
+            ctx.log.warn(`${stage} stage stopped before ${planned.label}`);
+            break;
+          }
+          summary[await this.runPlanned(planned, partPlan, view, templateFacts, ctx)]++;
         }
-        summary[await this.runPlanned(planned, view, ctx)]++;
+        if (ctx.signal.aborted) break;
       }
     } finally {
       for (const f of await unbindChroot(ctx.sys, binds.made, ctx.log))
@@ -123,30 +141,53 @@ export class CloudConfigStages {
         u.where.length > 2
           ? `${u.where.slice(0, 2).join(', ')} and ${u.where.length - 2} more`
           : u.where.join(', ');
-      addWarning(
-        ctx,
-        u.name,
-        `${plan.stage} stage: unsupported directive ${u.name} skipped, in ${where}`,
-        unsupportedHint(u.name),
-      );
+      const message = `${plan.stage} stage: unsupported directive ${u.name} skipped, in ${where}`;
+      if (this.reported.has(message)) continue;
+      this.reported.add(message);
+      addWarning(ctx, u.name, message, unsupportedHint(u.name));
     }
   }
 
   private async runPlanned(
     planned: PlannedStep,
+    plan: StagePlan,
     view: RootView,
+    templateFacts: () => Promise<TemplateFacts>,
     ctx: StageContext,
   ): Promise<'ran' | 'skipped' | 'failed'> {
-    const {step, label} = planned;
+    const {label} = planned;
+    let {step} = planned;
     for (const w of step.warnings) ctx.log.warn(`${w.message}. Try: ${w.hint}`);
     if (step.errors.length > 0) {
       const why = step.errors.map((e) => e.message).join('; ');
       addFailure(ctx, label, `${label} not run: ${why}`, step.errors[0]?.hint);
       return 'failed';
     }
-    if (step.skip) {
-      ctx.log.warn(`${label} not run: ${step.skip}`);
-      return 'skipped';
+    if (hasConditions(step.conditions)) {
+      // if_files is looked at now: an earlier step may have made or removed the file.
+      const facts = await gatherRootFacts(view, conditionPaths(step.conditions));
+      const verdicts = decideConditions(step.conditions, {
+        ...(plan.facts ?? facts),
+        existing: facts.existing,
+      });
+      const failed = verdicts.find((v) => !v.pass);
+      if (failed) {
+        ctx.log.info(`${label}: skipped, ${failed.condition}: ${failed.reason}`);
+        return 'skipped';
+      }
+    }
+    if (hasTemplates(step)) {
+      try {
+        step = renderStepTemplates(step, await templateFacts(), process.env);
+      } catch (err) {
+        addFailure(
+          ctx,
+          label,
+          `${label} not run: ${(err as Error).message}`,
+          'Fix the template (Go text/template with sprig functions); `immucore stages list` checks its syntax.',
+        );
+        return 'failed';
+      }
     }
     const controller = new AbortController();
     const stop = () => controller.abort(ctx.signal.reason);

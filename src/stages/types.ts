@@ -1,6 +1,7 @@
 // The cloud-config stages as typed data (yip's format, SPEC §6): what a file says, after parsing
 // and validation, and where each step came from so every message can name its file and line.
 import type {Problem} from '../boot/problem.ts';
+import type {RootFacts, StepConditions} from './conditions.ts';
 
 /** The stages immucore runs; each runs `<stage>.before`, `<stage>`, `<stage>.after`. */
 export const STAGES = ['rootfs', 'initramfs'] as const;
@@ -26,6 +27,9 @@ export interface FileSpec {
   mode: number;
   owner: number;
   group: number;
+  /** `owner_string: user[:group]` (and our `group_string`): names looked up in the view's passwd/group. */
+  ownerString?: string;
+  groupString?: string;
 }
 
 export interface DirectorySpec {
@@ -50,17 +54,37 @@ export interface UserSpec {
   sshAuthorizedKeys: string[];
 }
 
+/** `ensure_entities` / `delete_entities`: an entity (user, group, shadow, gshadow) as YAML text, and the file to edit. */
+export interface EntitySpec {
+  /** The file to edit instead of the kind's default (/etc/passwd…). */
+  path?: string;
+  /** The entity's YAML, rendered as a template before it is read. */
+  entity: string;
+}
+
 export interface SystemctlSpec {
   enable: string[];
   disable: string[];
   mask: string[];
   start: string[];
+  /** Drop-ins: `/etc/systemd/system/<service>.d/<name>.conf`. */
+  overrides: Array<{service: string; name: string; content: string}>;
+}
+
+/** `dns`: resolv.conf as yip writes it. */
+export interface DnsSpec {
+  nameservers: string[];
+  search: string[];
+  options: string[];
+  path: string;
 }
 
 /** One step of a stage, as validated. Empty lists and absent fields mean "nothing to do". */
 export interface StageStep {
   name?: string;
   if?: string;
+  /** yip's static conditions (only_os, only_arch…), decided against the stage root's facts. */
+  conditions: StepConditions;
   commands: string[];
   files: FileSpec[];
   directories: DirectorySpec[];
@@ -71,14 +95,17 @@ export interface StageStep {
   hostname?: string;
   modules: string[];
   users: UserSpec[];
+  dns?: DnsSpec;
+  /** `timesyncd`: keys of the [Time] section of /etc/systemd/timesyncd.conf.d/10-yip.conf. */
+  timesyncd: Array<[string, string]>;
+  ensureEntities: EntitySpec[];
+  deleteEntities: EntitySpec[];
   /** `authorized_keys`: user → keys to add to that user's ~/.ssh/authorized_keys. */
   authorizedKeys: Array<[string, string[]]>;
   /** Our own addition to yip's format: seconds for the whole step. */
   timeoutSec: number;
   /** Directives written in the step that immucore does not run (reported once per stage). */
   unsupported: string[];
-  /** Why the step is not run even though it is valid (an unsupported condition). */
-  skip?: string;
   /** Errors in the step: it is not run (running half of a step could do harm, e.g. without its `if`). */
   errors: Problem[];
   warnings: Problem[];
@@ -126,6 +153,8 @@ export interface UnsupportedDirective {
 export interface StagePlan {
   stage: StageName;
   root: string;
+  /** The root's facts the steps' conditions are decided on (absent when the plan was made without a root). */
+  facts?: RootFacts;
   files: string[];
   steps: PlannedStep[];
   unsupported: UnsupportedDirective[];

@@ -1,7 +1,7 @@
 // The entries of a step's lists and mappings: files, directories, users; each with its own path
 // (`stages.rootfs[0].files[1].permissions`) in every message.
 import type {FieldReader} from './fields.ts';
-import type {DirectorySpec, FileSpec, UserSpec} from './types.ts';
+import type {DirectorySpec, EntitySpec, FileSpec, UserSpec} from './types.ts';
 
 const ENCODINGS = ['', 'b64', 'base64', 'gz', 'gzip', 'gz+base64', 'gzip+base64', 'gz+b64', 'gzip+b64'];
 
@@ -40,7 +40,16 @@ export function fieldsOf(
 }
 
 export function readFile(r: FieldReader, node: unknown, at: string): FileSpec | undefined {
-  const f = fieldsOf(r, node, at, ['path', 'content', 'encoding', 'permissions', 'owner', 'group']);
+  const f = fieldsOf(r, node, at, [
+    'path',
+    'content',
+    'encoding',
+    'permissions',
+    'owner',
+    'group',
+    'owner_string',
+    'group_string',
+  ]);
   if (!f) return undefined;
   const path = required(r, node, f.get('path'), `${at}.path`);
   const encoding = f.has('encoding') ? (r.string(f.get('encoding'), `${at}.encoding`) ?? '') : '';
@@ -60,6 +69,12 @@ export function readFile(r: FieldReader, node: unknown, at: string): FileSpec | 
         mode: modeOf(r, f, at, 0o644),
         owner: idOf(r, f, 'owner', at),
         group: idOf(r, f, 'group', at),
+        ...(f.has('owner_string')
+          ? {ownerString: r.string(f.get('owner_string'), `${at}.owner_string`) ?? ''}
+          : {}),
+        ...(f.has('group_string')
+          ? {groupString: r.string(f.get('group_string'), `${at}.group_string`) ?? ''}
+          : {}),
       };
 }
 
@@ -138,4 +153,21 @@ function modeOf(r: FieldReader, f: Map<string, unknown>, at: string, fallback: n
 function idOf(r: FieldReader, f: Map<string, unknown>, key: string, at: string): number {
   const node = f.get(key);
   return node === undefined || r.isNull(node) ? 0 : (r.count(node, `${at}.${key}`) ?? 0);
+}
+
+export function readEntity(r: FieldReader, node: unknown, at: string): EntitySpec | undefined {
+  const f = fieldsOf(r, node, at, ['path', 'entity']);
+  if (!f) return undefined;
+  const e = f.get('entity');
+  const entity =
+    e === undefined || r.isNull(e)
+      ? r.fail(
+          node,
+          `${at}.entity`,
+          'is missing',
+          'Give the entity as YAML text: entity: |\n  kind: "group"…',
+        )
+      : r.string(e, `${at}.entity`);
+  const path = f.has('path') ? absolute(r, f.get('path'), `${at}.path`) : undefined;
+  return entity === undefined ? undefined : {entity, ...(path ? {path} : {})};
 }

@@ -80,7 +80,13 @@ describe('readStep', () => {
       name: 'systemctl lists',
       body: 'systemctl:\n  enable: [a.service]\n  disable: [b.service]\n  mask: [c.service]\n  start: [d.service]',
       want: {
-        systemctl: {enable: ['a.service'], disable: ['b.service'], mask: ['c.service'], start: ['d.service']},
+        systemctl: {
+          enable: ['a.service'],
+          disable: ['b.service'],
+          mask: ['c.service'],
+          start: ['d.service'],
+          overrides: [],
+        },
       },
     },
     {
@@ -151,13 +157,35 @@ describe('readStep', () => {
     expect(step.warnings[0]?.hint).toMatch(/0644/);
   });
 
-  it('lists unsupported directives by name and blocks steps with an unsupported condition', () => {
+  it('lists unsupported directives by name and reads conditions as conditions', () => {
     const step = oneStep(
       'dns: {nameservers: [1.1.1.1]}\ncomands: [x]\nonly_arch: arm64\nsystemctl: {overrides: []}',
     );
-    expect(step.unsupported).toEqual(['dns', 'comands', 'only_arch', 'systemctl.overrides']);
-    expect(step.skip).toMatch(/only_arch/);
+    expect(step.unsupported).toEqual(['comands']);
+    expect(step.dns?.nameservers).toEqual(['1.1.1.1']);
+    expect(step.conditions).toEqual({onlyArch: 'arm64'});
     expect(step.errors).toEqual([]);
+  });
+
+  it('reads every yip condition', () => {
+    const step = oneStep(
+      'node: "^kairos-"\nonly_os: "Ubuntu.*|Debian.*"\nonly_os_version: "^12"\nonly_service_manager: systemd\nif_files: {all: [/etc/a], none: [/etc/b]}',
+    );
+    expect(step.errors).toEqual([]);
+    expect(step.unsupported).toEqual([]);
+    expect(step.conditions).toEqual({
+      node: '^kairos-',
+      onlyOs: 'Ubuntu.*|Debian.*',
+      onlyOsVersion: '^12',
+      onlyServiceManager: 'systemd',
+      ifFiles: {all: ['/etc/a'], any: [], none: ['/etc/b']},
+    });
+  });
+
+  it('refuses a condition that is not a regular expression, with the fix', () => {
+    const step = oneStep('only_os: "Debian(("');
+    expect(step.errors[0]?.message).toMatch(/only_os "Debian\(\(" is not a regular expression/);
+    expect(step.errors[0]?.hint).toMatch(/only_os: "Debian\.\*"/);
   });
 
   const badSteps: Array<{name: string; body: string; error: RegExp; hint: RegExp}> = [

@@ -1,9 +1,11 @@
 // One stage step, from its YAML node to a StageStep. A step with an error is kept (so `stages list`
 // shows it) but marked not to run: half a step, say without its `if`, could do harm.
-import {SUPPORTED_DIRECTIVES, UNSUPPORTED_CONDITIONS} from './directives.ts';
+import {checkGoRegExp} from './conditions.ts';
+import {SUPPORTED_DIRECTIVES} from './directives.ts';
 import type {FieldReader} from './fields.ts';
+import {checkTemplate} from './render-step.ts';
 import {DEFAULT_STEP_TIMEOUT_SEC, type StageStep} from './types.ts';
-import {absolute, fieldsOf, listOf, readDirectory, readFile, readUser} from './validate-items.ts';
+import {absolute, fieldsOf, listOf, readDirectory, readEntity, readFile, readUser} from './validate-items.ts';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -11,14 +13,18 @@ const SUPPORTED: readonly string[] = SUPPORTED_DIRECTIVES;
 
 export function emptyStep(): StageStep {
   return {
+    conditions: {},
     commands: [],
     files: [],
     directories: [],
     environment: [],
-    systemctl: {enable: [], disable: [], mask: [], start: []},
+    systemctl: {enable: [], disable: [], mask: [], start: [], overrides: []},
+    timesyncd: [],
     sysctl: [],
     modules: [],
     users: [],
+    ensureEntities: [],
+    deleteEntities: [],
     authorizedKeys: [],
     timeoutSec: DEFAULT_STEP_TIMEOUT_SEC,
     unsupported: [],
@@ -36,8 +42,6 @@ export function readStep(r: FieldReader, node: unknown, path: string): StageStep
     const at = `${path}.${key}`;
     if (!SUPPORTED.includes(key)) {
       step.unsupported.push(key);
-      if (UNSUPPORTED_CONDITIONS.includes(key))
-        step.skip = `it uses ${key}, a condition immucore does not evaluate`;
       continue;
     }
     if (r.isNull(value)) continue;
@@ -61,20 +65,45 @@ function readDirective(
       step.name = r.string(value, at);
       break;
     case 'if':
-      step.if = r.string(value, at);
+      step.if = templated(r, value, at, r.string(value, at));
       break;
+    case 'ensure_entities':
+    case 'delete_entities': {
+      const list = listOf(r, value, at, 'entities', readEntity);
+      if (key === 'ensure_entities') step.ensureEntities = list;
+      else step.deleteEntities = list;
+      break;
+    }
+    case 'node':
+    case 'only_os':
+    case 'only_os_version':
+    case 'only_arch':
+    case 'only_service_manager':
+      readRegexCondition(r, step, key, value, at);
+      break;
+    case 'if_files': {
+      const f = fieldsOf(r, value, at, ['all', 'any', 'none']);
+      if (f)
+        step.conditions.ifFiles = {
+          all: r.strings(f.get('all'), `${at}.all`) ?? [],
+          any: r.strings(f.get('any'), `${at}.any`) ?? [],
+          none: r.strings(f.get('none'), `${at}.none`) ?? [],
+        };
+      break;
+    }
     case 'timeout':
       step.timeoutSec = r.seconds(value, at) ?? step.timeoutSec;
       break;
     case 'commands':
-      step.commands = r.strings(value, at) ?? [];
+      step.commands = (r.strings(value, at) ?? []).map((c, i) => templated(r, value, `${at}[${i}]`, c) ?? c);
       break;
     case 'modules':
       step.modules = r.strings(value, at) ?? [];
       break;
     case 'hostname': {
-      const h = r.string(value, at);
-      if (h !== undefined && !isHostname(h))
+      const h = templated(r, value, at, r.string(value, at));
+      // A templated name is checked once rendered, when the step runs.
+      if (h !== undefined && !h.includes('{{') && !isHostname(h))
         r.fail(
           value,
           at,
@@ -97,7 +126,7 @@ function readDirective(
           'is not a variable name',
           'Use letters, digits and _, e.g. OVERLAY.',
         );
-      else step.environment = env;
+      else step.environment = env.map(([k, v]) => [k, templated(r, value, `${at}.${k}`, v) ?? v]);
       break;
     }
     case 'sysctl': {
@@ -113,6 +142,20 @@ function readDirective(
       else step.sysctl = sysctl;
       break;
     }
+    case 'dns': {
+      const f = fieldsOf(r, value, at, ['nameservers', 'search', 'options', 'path']);
+      if (f)
+        step.dns = {
+          nameservers: r.strings(f.get('nameservers'), `${at}.nameservers`) ?? [],
+          search: r.strings(f.get('search'), `${at}.search`) ?? [],
+          options: r.strings(f.get('options'), `${at}.options`) ?? [],
+          path: (f.has('path') ? absolute(r, f.get('path'), `${at}.path`) : undefined) ?? '/etc/resolv.conf',
+        };
+      break;
+    }
+    case 'timesyncd':
+      step.timesyncd = r.stringMap(value, at) ?? [];
+      break;
     case 'files':
       step.files = listOf(r, value, at, 'files', readFile);
       break;
@@ -135,14 +178,76 @@ function readDirective(
   }
 }
 
+const CONDITION_FIELDS = {
+  node: 'node',
+  only_os: 'onlyOs',
+  only_os_version: 'onlyOsVersion',
+  only_arch: 'onlyArch',
+  only_service_manager: 'onlyServiceManager',
+} as const;
+
+/** A condition that is a regular expression (Go syntax, unanchored), checked here so it cannot fail later. */
+function readRegexCondition(r: FieldReader, step: StageStep, key: string, value: unknown, at: string): void {
+  const pattern = r.string(value, at);
+  if (pattern === undefined) return;
+  const bad = key === 'only_service_manager' ? undefined : checkGoRegExp(pattern);
+  if (bad)
+    r.fail(
+      value,
+      at,
+      `"${pattern}" is not a regular expression: ${bad}`,
+      `Write ${key} as a regular expression, e.g. ${key}: "Debian.*".`,
+    );
+  else step.conditions[CONDITION_FIELDS[key as keyof typeof CONDITION_FIELDS]] = pattern;
+}
+
 function readSystemctl(r: FieldReader, step: StageStep, value: unknown, at: string): void {
   const f = fieldsOf(r, value, at, ['enable', 'disable', 'mask', 'start', 'overrides']);
   if (!f) return;
   for (const verb of ['enable', 'disable', 'mask', 'start'] as const)
     if (f.has(verb)) step.systemctl[verb] = r.strings(f.get(verb), `${at}.${verb}`) ?? [];
-  if (f.has('overrides')) step.unsupported.push('systemctl.overrides');
+  if (f.has('overrides'))
+    for (const [i, o] of (r.items(f.get('overrides'), `${at}.overrides`, 'overrides') ?? []).entries()) {
+      const of = fieldsOf(r, o, `${at}.overrides[${i}]`, ['service', 'content', 'name']);
+      const service = of && r.string(of.get('service'), `${at}.overrides[${i}].service`);
+      const content = of && r.string(of.get('content'), `${at}.overrides[${i}].content`);
+      if (!service || content === undefined) {
+        r.warn(
+          o,
+          `${at}.overrides[${i}]`,
+          'has no service or no content, ignoring it (as yip)',
+          'Give service: and content:.',
+        );
+        continue;
+      }
+      let name =
+        (of?.has('name') && r.string(of.get('name'), `${at}.overrides[${i}].name`)) || 'override-yip.conf';
+      if (!name.endsWith('.conf')) name += '.conf';
+      const unit = /\.[a-z]+$/.test(service) ? service : `${service}.service`;
+      if (unit.includes('/') || name.includes('/'))
+        r.fail(
+          o,
+          `${at}.overrides[${i}]`,
+          `"${service}" / "${name}" holds a /`,
+          'Name the unit and drop-in without a path.',
+        );
+      else step.systemctl.overrides.push({service: unit, name, content});
+    }
 }
 
-function isHostname(h: string): boolean {
+/** A field that yip renders as a Go template: a syntax error or unknown function is an error now. */
+function templated(r: FieldReader, node: unknown, at: string, text: string | undefined): string | undefined {
+  const bad = text === undefined ? undefined : checkTemplate(text);
+  if (bad)
+    r.fail(
+      node,
+      at,
+      `is not a valid Go template (${bad})`,
+      'Fix the {{ }} action (Go text/template with sprig functions), or quote the braces as {{ "{{" }}.',
+    );
+  return text;
+}
+
+export function isHostname(h: string): boolean {
   return h.length > 0 && h.length <= 253 && h.split('.').every((l) => HOST_LABEL.test(l));
 }

@@ -23,6 +23,7 @@ stages:
       commands: ['echo "chrooted $(cat /etc/immucore-test-image)" > /etc/stage-command']
       hostname: node-1
       dns: {nameservers: [10.0.0.1]}
+      downloads: [{url: "http://example.com/x", path: /etc/x}]
 `;
 
 /** An active-only machine whose image carries busybox and the default layout config. */
@@ -65,12 +66,13 @@ describe('a boot with cloud-config stages', () => {
       'from files\n',
     );
     expect(await fs.readFile(t.path('sysroot/etc/hostname'), 'utf8')).toBe('node-1\n');
+    expect(await fs.readFile(t.path('sysroot/etc/resolv.conf'), 'utf8')).toBe('nameserver 10.0.0.1\n');
     for (const d of ['/dev', '/proc', '/sys', '/run', '/tmp']) expect(at(`/sysroot${d}`), d).toBeUndefined();
     expect(report.warnings).toContainEqual(
       expect.objectContaining({
         step: 'initramfs-stage',
-        item: 'dns',
-        message: expect.stringMatching(/unsupported directive dns/),
+        item: 'downloads',
+        message: expect.stringMatching(/unsupported directive downloads/),
       }),
     );
   });

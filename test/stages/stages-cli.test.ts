@@ -21,7 +21,7 @@ async function makeTree(cmdline = 'root=LABEL=COS_ACTIVE cos-img/filename=/cOS/a
   await fs.mkdir(t.path('oem'), {recursive: true});
   await fs.writeFile(
     t.path('oem/90_user.yaml'),
-    'stages:\n  rootfs:\n    - name: user step\n      commands: ["echo user > /run/user-step"]\n      dns: {}\n',
+    'stages:\n  rootfs:\n    - name: user step\n      commands: ["echo user > /run/user-step"]\n      git: {}\n',
   );
   await fs.mkdir(t.path('proc'), {recursive: true});
   await fs.writeFile(t.path('proc/cmdline'), `${cmdline}\n`);
@@ -44,7 +44,7 @@ describe('immucore stages list', () => {
     expect(r.stdout).toMatch(
       /environment → \/run\/cos\/cos-layout\.env \(VOLUMES, OVERLAY, RW_PATHS, PERSISTENT_STATE_PATHS\)/,
     );
-    expect(r.stdout).toMatch(/unsupported: dns: immucore does not run dns/);
+    expect(r.stdout).toMatch(/unsupported: git: immucore does not run git/);
   });
 
   it('--json lists both stages; an invalid file exits 2', async () => {

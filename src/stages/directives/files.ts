@@ -31,10 +31,42 @@ export async function writeFiles(env: StepEnv, files: FileSpec[]): Promise<void>
         mode: f.mode | 0o100 | ((f.mode & 0o040) >> 2) | ((f.mode & 0o004) >> 2),
       });
     }
+    const owner = await ownerOf(env, f);
     await env.view.sys.writeText(p, content, {mode: f.mode});
-    if (f.owner !== 0 || f.group !== 0) await chown(env, p, f);
+    if (owner.owner !== 0 || owner.group !== 0) await chown(env, p, owner);
     env.log.debug(`file ${f.path} (${content.length} bytes, ${octal(f.mode)}, ${f.owner}:${f.group})`);
   });
+}
+
+/**
+ * The numeric owner of a file: `owner_string: user[:group]` (yip) and `group_string: group` (ours)
+ * looked up in the view's passwd and group, so `kairos:admin` means what it means in the new root.
+ */
+export async function ownerOf(env: StepEnv, f: FileSpec): Promise<{owner: number; group: number}> {
+  if (!f.ownerString && !f.groupString) return {owner: f.owner, group: f.group};
+  const read = async (file: string) => (await env.view.sys.readText(await env.view.resolve(file))) ?? '';
+  const [passwd, groups] = [await read('/etc/passwd'), await read('/etc/group')];
+  const find = (text: string, name: string) =>
+    text
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((x) => x[0] === name);
+  const at = (file: string) => `${env.view.root === '/' ? '' : env.view.root}${file}`;
+  let {owner, group} = f;
+  const [user, ownerGroup] = (f.ownerString ?? '').split(':');
+  if (user) {
+    const entry = find(passwd, user);
+    if (!entry) throw new Error(`${f.path}: owner_string user "${user}" is not in ${at('/etc/passwd')}`);
+    owner = Number(entry[2]);
+    group = Number(entry[3]);
+  }
+  const groupName = f.groupString || ownerGroup;
+  if (groupName) {
+    const entry = find(groups, groupName);
+    if (!entry) throw new Error(`${f.path}: group "${groupName}" is not in ${at('/etc/group')}`);
+    group = Number(entry[2]);
+  }
+  return {owner, group};
 }
 
 /** The content as written to disk: plain, base64, gzip, or gzip+base64 (yip's encodings). */

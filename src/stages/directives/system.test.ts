@@ -68,6 +68,7 @@ describe('runSystemctl', () => {
       disable: [],
       mask: ['c.service'],
       start: ['d.service'],
+      overrides: [],
     });
     expect(sys.runs).toEqual([
       ['chroot', '/sysroot', 'systemctl', '--root=/', 'enable', '--', 'a.service', 'b.service'],
@@ -79,7 +80,13 @@ describe('runSystemctl', () => {
   });
   it('starts units on the live root', async () => {
     const sys = new FakeSys();
-    await runSystemctl(stepEnv(sys, '/'), {enable: [], disable: [], mask: [], start: ['d.service']});
+    await runSystemctl(stepEnv(sys, '/'), {
+      enable: [],
+      disable: [],
+      mask: [],
+      start: ['d.service'],
+      overrides: [],
+    });
     expect(sys.runs).toEqual([['systemctl', 'start', '--', 'd.service']]);
   });
 });
