@@ -2,6 +2,7 @@
 // and for tests. Built from the plan and the runner's records; pure.
 
 import {renderError} from '../boot/errors.ts';
+import type {UnlockRecord} from '../boot/luks.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
@@ -74,6 +75,8 @@ export interface BootReport {
   memory?: MemoryReport;
   /** Each persistent state dir: what its seed from the image added, updated, kept and left. */
   seeds?: SeedRecord[];
+  /** Each encrypted volume: its container, how it was found and unlocked, or why not (SPEC §5). */
+  encryption?: UnlockRecord[];
 }
 
 export interface ReportInput {
@@ -91,6 +94,7 @@ export interface ReportInput {
   criticalPath: string[];
   memory?: MemoryReport;
   seeds?: SeedRecord[];
+  encryption?: UnlockRecord[];
 }
 
 /**
@@ -131,6 +135,7 @@ export function buildReport(input: ReportInput): BootReport {
     criticalPath: input.criticalPath,
     ...(input.memory?.policy || input.memory?.guard ? {memory: input.memory} : {}),
     ...(input.seeds?.length ? {seeds: input.seeds} : {}),
+    ...(input.encryption?.length ? {encryption: input.encryption} : {}),
   };
 }
 

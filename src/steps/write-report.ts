@@ -34,6 +34,7 @@ export function buildBootReport(
     criticalPath: criticalPath(records, boot.plan.steps),
     memory: boot.memory,
     seeds: boot.seeds,
+    encryption: boot.unlocks,
     ...timing,
   });
 }
