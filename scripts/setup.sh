@@ -27,6 +27,8 @@ ensure_npm() {
 
 # What the tests use: mkfs/debugfs, losetup/unshare, udevadm, setfattr, mkfs.vfat, sgdisk, busybox
 # (stage chroots), nohang (the memory policy), and for the QEMU suite qemu, debootstrap, sfdisk,
-# lvm2 (the LVM disk) and squashfs-tools (the squashfs recovery).
-TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang)
+# lvm2 (the LVM disk) and squashfs-tools (the squashfs recovery); cryptsetup-bin, swtpm and
+# tpm2-tools: LUKS headers and kcrypt's TPM NV mode on a software TPM (test/sys/luks.test.ts).
+TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang
+    cryptsetup-bin swtpm swtpm-tools tpm2-tools)
 VM_PACKAGES=(qemu-system-x86 qemu-utils debootstrap fdisk lvm2 squashfs-tools)
