@@ -1,9 +1,10 @@
 // unlock-oem / unlock-volumes on the fake Sys: which tools run, with which key on stdin, what the
 // mounts then use, and what a failure says and leaves alone.
 import {describe, expect, it} from 'vitest';
-import {FakeSys, type RunScript} from '../../test/fakes/fake-sys.ts';
+import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {ACTIVE_CMDLINE, stepContext, stepError} from '../../test/fakes/step-context.ts';
 import type {LuksContainer} from '../boot/luks.ts';
+import type {RunOptions, RunResult} from '../sys/sys.ts';
 import {mountOem} from './mount-oem.ts';
 import {mountVolumes} from './mount-volumes.ts';
 import {unlockOem, unlockVolumes} from './unlock-luks.ts';
@@ -25,7 +26,7 @@ const NEVER =
 /** A machine whose tools answer as kcrypt's would; `cryptsetup open` makes the mapper's filesystem. */
 function machine(opts: {
   luks: LuksContainer[];
-  run?: RunScript;
+  run?: (argv: readonly string[], o: RunOptions) => RunResult | undefined;
   files?: Record<string, string>;
   tools?: string[];
 }) {
@@ -35,8 +36,8 @@ function machine(opts: {
     tools: opts.tools ?? TOOLS,
     files: {'/sysroot/usr/local/.keep': '', '/sysroot/var/lib/data/.keep': '', ...opts.files},
     devices: [{device: '/dev/vdb1', info: {fstype: 'ext4', label: 'DATA'}}],
-    run: async (argv, o) => {
-      const scripted = await opts.run?.(argv, o);
+    run: (argv, o) => {
+      const scripted = opts.run?.(argv, o);
       if (scripted) return scripted;
       if (argv[0]?.endsWith('tpm2_rsadecrypt')) return {exitCode: 0, stdout: 'sealed-pw', stderr: ''};
       if (argv[0] === 'cryptsetup' || argv[0]?.endsWith('systemd-cryptsetup')) {

@@ -13,6 +13,8 @@
 #                                    process named sshd holding ~55 % of MemAvailable (matched by
 #                                    the server preset's protect rule), then a hog (`tail /dev/zero`)
 #                                    and wait (<= 90 s) for it to die; reported as "memory"
+#   immucore.test.luks=provision     first: encrypt partitions as Kairos' kcrypt does (luks.sh);
+#   immucore.test.luks=status        or: record `immucore status`; both in /run/immucore-test/luks.txt
 set -u
 read -r started _ < /proc/uptime
 out=/run/immucore-test
@@ -28,9 +30,11 @@ for word in $cmdline; do
         immucore.test.write=*) writes="${word#*=}" ;;
         immucore.test.time=1) time=1 ;;
         immucore.test.hog=1) hog=1 ;;
+        immucore.test.luks=*) luks="${word#*=}" ;;
     esac
 done
 [ "$agent" = on ] || exit 0
+[ -n "${luks:-}" ] && /usr/lib/immucore-test/luks.sh "$luks" > "$out/luks.txt" 2>&1
 
 # Each fact is written to a file first: --rawfile has no argv length limit.
 findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS > "$out/mounts.json" 2>/dev/null || echo '{"filesystems":[]}' > "$out/mounts.json"
