@@ -30,7 +30,12 @@ export async function mountOem(ctx: StepContext): Promise<void> {
     return;
   }
   try {
-    await mountDevice(ctx, spec, {timeoutSec: config.oemTimeoutSec, fsck: config.fsck});
+    await mountDevice(ctx, spec, {
+      timeoutSec: config.oemTimeoutSec,
+      fsck: config.fsck,
+      // cryptsetup has returned: the mapper is there, and mounts by its /dev/mapper name.
+      ...(mapper ? {device: mapper} : {}),
+    });
   } catch (cause) {
     if (cause instanceof SysError && cause.code === 'ETIMEDOUT') {
       warnItem(ctx, spec.source, `no OEM partition appeared within ${config.oemTimeoutSec} s`, hint);

@@ -16,7 +16,12 @@ export async function mountVolumes(ctx: StepContext): Promise<void> {
     });
   const timeoutMs = config.volumeTimeoutSec * 1000;
   const devices = new Map(
-    volumes.map((v) => [v.target, ctx.sys.waitForDevice(v.device, {timeoutMs, signal: ctx.signal})]),
+    volumes.map((v) => {
+      const wait = ctx.sys.waitForDevice(v.device, {timeoutMs, signal: ctx.signal});
+      // A mapper mounts by its /dev/mapper name, not its dm-N node: findmnt, fstab and the
+      // report then all name the same thing.
+      return [v.target, v.device.startsWith('/dev/mapper/') ? wait.then(() => v.device) : wait];
+    }),
   );
   // Settle every wait even when an earlier mount fails, or a rejection goes unhandled.
   for (const wait of devices.values()) wait.catch(() => undefined);
