@@ -164,7 +164,8 @@ describe('encrypted volumes unlocked with the TPM, every kcrypt generation', () 
   it('unlocks each container with the TPM NV passphrase, found by its generation, and boots ok', () => {
     expect(reportOf(unlocked).status, JSON.stringify(reportOf(unlocked).failures)).toBe('ok');
     expectImageBoot(unlocked, 'active');
-    const records = encryption(unlocked);
+    // In mount order (parents first, then by name), as the layout's volumes are.
+    const records = [...encryption(unlocked)].sort((a, b) => a.volume.localeCompare(b.volume));
     expect(records.map((r) => [r.volume, r.foundBy, r.keySource, r.outcome])).toEqual(
       VOLUMES.map((v) => [`LABEL=${v.label}`, v.foundBy, 'TPM NV index 0x1500000', 'unlocked']),
     );
@@ -202,7 +203,7 @@ describe('encrypted volumes unlocked with the TPM, every kcrypt generation', () 
     expect(reportOf(locked).status).toBe('degraded');
     expectImageBoot(locked, 'active');
     const failures = reportOf(locked).failures.filter((f) => f.step === 'unlock-volumes');
-    expect(failures.map((f) => f.item)).toEqual(VOLUMES.map((v) => `LABEL=${v.label}`));
+    expect(failures.map((f) => f.item).sort()).toEqual(VOLUMES.map((v) => `LABEL=${v.label}`));
     for (const f of failures) {
       expect(f.message).toMatch(
         /^TPM NV index 0x1500000 not found: was \/dev\/vda\d+ encrypted on this machine\?$/,
