@@ -1,7 +1,7 @@
 // Encrypted volumes (SPEC §5, Kairos kcrypt): which LUKS container holds a filesystem the boot
 // needs, under which mapper name it is opened, and which key source opens it. Pure: the containers
 // come in as data read from their headers (src/sys/luks-header.ts), the steps run the tools.
-import {createHash} from 'node:crypto';
+import {sha1} from './sha1.ts';
 
 /** A LUKS container as its header and the partition table describe it. */
 export interface LuksContainer {
@@ -73,13 +73,12 @@ const URL_NAMESPACE = '6ba7b8119dad11d180b400c04fd430c8';
 
 /** `COS_PERSISTENT` → `85c39d0f-4867-5227-8334-f5eec606d9eb`: the UUID kcrypt gives the container. */
 export function kcryptUuid(label: string): string {
-  const hash = createHash('sha1')
-    .update(Buffer.concat([Buffer.from(URL_NAMESPACE, 'hex'), Buffer.from(label, 'utf8')]))
-    .digest()
-    .subarray(0, 16);
+  const ns = URL_NAMESPACE.match(/../g)?.map((b) => Number.parseInt(b, 16)) ?? [];
+  const name = new TextEncoder().encode(label);
+  const hash = sha1(Uint8Array.from([...ns, ...name])).subarray(0, 16);
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
   hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
-  const h = hash.toString('hex');
+  const h = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
