@@ -27,7 +27,10 @@ ensure_npm() {
 
 # What the tests use: mkfs/debugfs, losetup/unshare, udevadm, setfattr, mkfs.vfat, sgdisk, busybox
 # (stage chroots), nohang (the memory policy), grub-common (grub-editenv: the grubenv golden
-# tests), and for the QEMU suite qemu, debootstrap, sfdisk, lvm2 (the LVM disk), squashfs-tools
-# (the squashfs recovery) and grub-pc-bin (BIOS GRUB for the boot assessment scenarios).
-TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang grub-common)
+# tests), cryptsetup-bin, swtpm and tpm2-tools (LUKS headers and kcrypt's TPM NV mode on a software
+# TPM: test/sys/luks.test.ts), and for the QEMU suite qemu, debootstrap, sfdisk, lvm2 (the LVM
+# disk), squashfs-tools (the squashfs recovery) and grub-pc-bin (BIOS GRUB for the boot assessment
+# scenarios).
+TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang grub-common
+    cryptsetup-bin swtpm swtpm-tools tpm2-tools)
 VM_PACKAGES=(qemu-system-x86 qemu-utils debootstrap fdisk lvm2 squashfs-tools grub-pc-bin)

@@ -19,7 +19,10 @@ check() {
 #   dmsquash-live: live media and the squashfs recovery (root=live:LABEL=COS_RECOVERY): dracut
 #     mounts /sysroot, immucore waits for it. dracut refuses it in a hostonly build.
 #   livenet, network: live media over the network (root=live:http://...).
-IMMUCORE_OPTIONAL_MODULES="lvm mdraid dmsquash-live livenet network"
+#   dm: encrypted volumes (kcrypt). dmsetup and the device-mapper udev rules: without
+#     95-dm-notify.rules, cryptsetup open waits forever on its udev cookie. Not dracut's crypt
+#     module: it would ask for a passphrase for every LUKS device, where immucore unlocks them.
+IMMUCORE_OPTIONAL_MODULES="lvm mdraid dmsquash-live livenet network dm"
 
 # _immucore_installable <module>: true when dracut would install <module> as a dependency: it is
 # there, not omitted, its check() says 0 or 255 ("when asked for"), and so do its dependencies'.
@@ -71,6 +74,11 @@ installkernel() {
     # hostonly='': these are needed whatever the build host mounts. overlay: RW paths; loop: the
     # root image; ext4: images and partitions; squashfs: recovery.squashfs.
     hostonly='' instmods overlay loop ext4 squashfs
+    # Encrypted volumes: dm-crypt with the ciphers kcrypt formats with (aes-xts-plain64), the
+    # kernel crypto API cryptsetup uses for keyslots, and the TPM drivers; each when this kernel
+    # has it as a module (built in is fine, missing is named at boot by the volume that needs it).
+    hostonly='' instmods dm_crypt xts aesni_intel aes_generic sha256_generic cbc ecb \
+        af_alg algif_skcipher algif_hash tpm_tis tpm_crb
 }
 
 # called by dracut
@@ -106,6 +114,21 @@ install() {
         # tried to mount it (live-overlay-dirs.sh says more); dracut 060 ships this fix itself.
         inst_hook pre-mount 01 "$moddir/live-overlay-dirs.sh"
     fi
+
+    # Encrypted volumes (SPEC §5, kcrypt): cryptsetup opens the containers, tpm2-tools read the
+    # passphrase kcrypt sealed in the TPM, systemd-cryptsetup opens a systemd-tpm2 token; each when
+    # this host has it. The token plugin and the TSS2 libraries (the TCTI above all) are dlopen'ed,
+    # so dracut's ldd walk misses them.
+    inst_multiple -o cryptsetup dmsetup tpm2_nvread tpm2_rsadecrypt \
+        /lib/systemd/systemd-cryptsetup /usr/lib/systemd/systemd-cryptsetup
+    inst_libdir_file "cryptsetup/libcryptsetup-token-systemd-tpm2.so" "libtss2-*.so*"
+    # The image's key-server plugins (kcrypt-discovery-challenger...), in $PATH or where kcrypt
+    # looks: put in /usr/bin, since /system becomes a link to /sysroot/system at the rootfs stage.
+    local plugin
+    for plugin in "$dracutsysrootdir"{/usr/local/bin,/usr/bin,/usr/sbin,/system/discovery}/kcrypt-discovery-*; do
+        [[ -f $plugin && -x $plugin ]] || continue
+        inst_binary "${plugin#"$dracutsysrootdir"}" "/usr/bin/${plugin##*/}"
+    done
 
     inst_simple "$moddir/immucore.service" "$systemdsystemunitdir/immucore.service"
     inst_script "$moddir/immucore-generator.sh" "$systemdutildir/system-generators/immucore-generator"

@@ -12,6 +12,8 @@ export type StepName =
   | 'attach-image'
   | 'mount-root'
   | 'mount-oem'
+  | 'unlock-oem'
+  | 'unlock-volumes'
   | 'rootfs-stage'
   | 'load-layout'
   | 'mount-overlay-base'
@@ -74,12 +76,18 @@ export const DISK_GRAPH: readonly GraphStep[] = [
   step('mount-state', ['activate-devices'], [], 'fatal'),
   step('attach-image', ['mount-state'], [], 'fatal'),
   step('mount-root', ['attach-image'], [], 'fatal'),
-  step('mount-oem', ['mount-root', 'activate-devices']),
+  // Encrypted volumes (SPEC §5): OEM's container opens with the cmdline's kcrypt config before
+  // mount-oem waits for its label; the volumes' (COS_PERSISTENT) after OEM, whose config names the
+  // key server, and before mount-volumes, which mounts /dev/mapper/<name>. After mount-root: the
+  // image's kcrypt-discovery-* plugins live in /sysroot/system/discovery.
+  step('unlock-oem', ['mount-root', 'activate-devices'], ['/run/immucore']),
+  step('mount-oem', ['mount-root', 'activate-devices', 'unlock-oem']),
   // The rootfs stage writes the layout under /run/cos and may write to /oem (→ /sysroot/oem).
   step('rootfs-stage', ['mount-root', 'mount-oem', 'sentinel'], ['/run/cos', '/sysroot/oem']),
   step('load-layout', ['rootfs-stage']),
   step('mount-overlay-base', ['load-layout']),
-  step('mount-volumes', ['load-layout', 'mount-root', 'activate-devices']),
+  step('unlock-volumes', ['load-layout', 'mount-oem', 'activate-devices'], ['/run/immucore']),
+  step('mount-volumes', ['load-layout', 'mount-root', 'activate-devices', 'unlock-volumes']),
   // Overlays wait for the volumes: an RW path may lie below a volume that the layout file (read
   // mid-boot) names, and the overlay must land on the volume, not under it. This costs no boot
   // time: mount-persistent and write-fstab wait for the volumes anyway.

@@ -3,6 +3,7 @@
 
 import type {AssessmentReport} from '../assess/describe.ts';
 import {renderError} from '../boot/errors.ts';
+import type {UnlockRecord} from '../boot/luks.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
@@ -77,6 +78,8 @@ export interface BootReport {
   seeds?: SeedRecord[];
   /** The boot assessment: slot, counted try, tries, fallback and why (SPEC §10b). */
   assessment?: AssessmentReport;
+  /** Each encrypted volume: its container, how it was found and unlocked, or why not (SPEC §5). */
+  encryption?: UnlockRecord[];
 }
 
 export interface ReportInput {
@@ -95,6 +98,7 @@ export interface ReportInput {
   memory?: MemoryReport;
   seeds?: SeedRecord[];
   assessment?: AssessmentReport;
+  encryption?: UnlockRecord[];
 }
 
 /**
@@ -136,6 +140,7 @@ export function buildReport(input: ReportInput): BootReport {
     ...(input.memory?.policy || input.memory?.guard ? {memory: input.memory} : {}),
     ...(input.seeds?.length ? {seeds: input.seeds} : {}),
     ...(input.assessment ? {assessment: input.assessment} : {}),
+    ...(input.encryption?.length ? {encryption: input.encryption} : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // `immucore status`: the boot report as a person in the recovery shell wants to read it.
 import {renderAssessment} from '../assess/describe.ts';
 import {UsageError} from '../boot/errors.ts';
+import type {UnlockRecord} from '../boot/luks.ts';
 import type {SeedCounts} from '../boot/seed.ts';
 import type {BootReport} from './boot-report.ts';
 import {renderProblem} from './plan-view.ts';
@@ -14,6 +15,19 @@ export function describeSeedCounts(c: SeedCounts): string {
     `${c.notResurrected} not resurrected (deleted by the user)`,
     `${c.notInImage} left (not in this image)`,
   ].join(', ');
+}
+
+/** One encrypted volume for `immucore status`: what opened it and how long it took, or why not. */
+export function describeUnlock(e: UnlockRecord): string[] {
+  const head = `  ${e.volume}: ${e.container} → ${e.mapper}`;
+  const ms = `${Math.round(e.durationMs)} ms`;
+  if (e.outcome === 'reused') return [`${head}, already open (reused)`];
+  if (e.outcome === 'unlocked')
+    return [`${head}, unlocked with the ${e.keySource}${e.plugin ? ` (${e.plugin})` : ''} in ${ms}`];
+  return [
+    `${head}, LOCKED: ${e.keySource}: ${e.error ?? 'failed'}`,
+    ...(e.hint ? [`    try: ${e.hint}`] : []),
+  ];
 }
 
 export function renderStatus(r: BootReport): string {
@@ -40,6 +54,10 @@ export function renderStatus(r: BootReport): string {
   if (seeded.length) {
     out.push('', 'persistent state seeded from the image:');
     for (const s of seeded) out.push(`  ${s.path} (${s.kind}): ${describeSeedCounts(s)}`);
+  }
+  if (r.encryption?.length) {
+    out.push('', 'encrypted volumes:');
+    for (const e of r.encryption) out.push(...describeUnlock(e));
   }
   if (r.problems.length) {
     out.push('', 'problems in the input:');

@@ -96,6 +96,6 @@ describe('bootSteps', () => {
     const conditional = bootSteps(plan(ACTIVE_CMDLINE))
       .filter((s) => s.when)
       .map((s) => s.name);
-    expect(conditional).toEqual(['activate-devices', 'mount-volumes', 'mount-persistent']);
+    expect(conditional).toEqual(['activate-devices', 'unlock-volumes', 'mount-volumes', 'mount-persistent']);
   });
 });

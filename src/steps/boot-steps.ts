@@ -16,6 +16,7 @@ import {mountState, mountTmp} from './mount-state.ts';
 import {mountVolumes} from './mount-volumes.ts';
 import {writeSentinel} from './sentinel.ts';
 import {loadLayout, runInitramfsStage, runRootfsStage} from './stages.ts';
+import {unlockOem, unlockVolumes} from './unlock-luks.ts';
 import {waitSysroot} from './wait-sysroot.ts';
 import {writeFstab} from './write-fstab.ts';
 import {writeReport} from './write-report.ts';
@@ -30,6 +31,11 @@ export const STEP_IMPLS: Record<StepName, StepImpl> = {
   'attach-image': {run: attachImage},
   'mount-root': {run: mountRoot},
   'mount-oem': {run: mountOem},
+  'unlock-oem': {run: unlockOem},
+  'unlock-volumes': {
+    run: unlockVolumes,
+    when: (ctx) => (ctx.boot.mountPlan.volumes.length ? true : 'no volumes in the layout'),
+  },
   'rootfs-stage': {run: runRootfsStage},
   'load-layout': {run: loadLayout},
   'mount-overlay-base': {run: mountOverlayBase},

@@ -2,6 +2,7 @@
 // hand to each other (the mount plan load-layout makes, the loop device, the mounts made, per-item
 // failures, the memory policy), which the report and fstab are built from.
 import type {AssessmentReport} from '../assess/describe.ts';
+import type {UnlockRecord} from '../boot/luks.ts';
 import type {MountPlan} from '../boot/mount-plan.ts';
 import type {BootPlan} from '../boot/plan.ts';
 import type {Problem} from '../boot/problem.ts';
@@ -31,6 +32,14 @@ export class BootSession {
   /** The boot assessment: slot, tries, fallback (sentinel, then mount-state with the block). */
   assessment?: AssessmentReport;
   readonly stages: StageRunner;
+  /** Each encrypted volume the unlock steps handled, in order. */
+  readonly unlocks: UnlockRecord[] = [];
+  /** Volume (`LABEL=COS_PERSISTENT`) → the `/dev/mapper/<name>` it mounts from, once unlocked. */
+  readonly mappers = new Map<string, string>();
+  /** Volumes whose container stayed locked: their mount fails at once instead of waiting for a label. */
+  readonly locked = new Set<string>();
+  /** unlock-oem waited oemtimeout and no OEM partition appeared: mount-oem does not wait again. */
+  oemAbsent = false;
   /** The runner's records so far (the report step runs before the run has ended). */
   readonly records: () => StepRecord[];
   readonly timing: () => {startedAt: Date; durationMs: number};

@@ -10,14 +10,32 @@ import {mountDevice, warnItem} from './mounting.ts';
 export async function mountOem(ctx: StepContext): Promise<void> {
   const {oem} = ctx.plan.mounts;
   if (!oem) return;
-  const spec = deviceMountSpec(oem);
   const {config} = ctx.plan;
+  // An encrypted OEM mounts from the mapper unlock-oem opened, never by label (kairos#4033).
+  const mapper = ctx.boot.mappers.get(oem.source);
+  const spec = deviceMountSpec(mapper ? {...oem, source: mapper} : oem);
+  if (ctx.boot.locked.has(oem.source)) {
+    throw new BootError(`OEM partition ${oem.source} is encrypted and stayed locked, so it was not mounted`, {
+      input: oem.source,
+      hint: 'See unlock-oem in the log: with OEM encrypted, its kcrypt config must be on the kernel cmdline (kcrypt.challenger.challenger_server=…).',
+    });
+  }
   const label = spec.source.replace(/^LABEL=/, '');
   const hint = config.oemLabel
     ? `Check the label given by rd.immucore.oemlabel=${config.oemLabel} (blkid), or raise rd.immucore.oemtimeout (now ${config.oemTimeoutSec} s).`
     : `Create an ext4 partition labelled ${label} for machine config, or ignore this on machines that have none.`;
+  if (ctx.boot.oemAbsent) {
+    // unlock-oem has waited oemtimeout already, for the label and for a container.
+    warnItem(ctx, spec.source, `no OEM partition appeared within ${config.oemTimeoutSec} s`, hint);
+    return;
+  }
   try {
-    await mountDevice(ctx, spec, {timeoutSec: config.oemTimeoutSec, fsck: config.fsck});
+    await mountDevice(ctx, spec, {
+      timeoutSec: config.oemTimeoutSec,
+      fsck: config.fsck,
+      // cryptsetup has returned: the mapper is there, and mounts by its /dev/mapper name.
+      ...(mapper ? {device: mapper} : {}),
+    });
   } catch (cause) {
     if (cause instanceof SysError && cause.code === 'ETIMEDOUT') {
       warnItem(ctx, spec.source, `no OEM partition appeared within ${config.oemTimeoutSec} s`, hint);

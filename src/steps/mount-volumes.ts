@@ -6,10 +6,22 @@ import {forEachItem, mountDevice} from './mounting.ts';
 
 export async function mountVolumes(ctx: StepContext): Promise<void> {
   const {config} = ctx.plan;
-  const volumes = ctx.boot.mountPlan.volumes;
+  // A volume whose container stayed locked failed in unlock-volumes, by name: waiting for its label
+  // here would only add a timeout. An unlocked one mounts from its mapper, and fstab says so.
+  const volumes = ctx.boot.mountPlan.volumes
+    .filter((v) => !ctx.boot.locked.has(v.device))
+    .map((v) => {
+      const mapper = ctx.boot.mappers.get(v.device);
+      return mapper ? {...v, device: mapper} : v;
+    });
   const timeoutMs = config.volumeTimeoutSec * 1000;
   const devices = new Map(
-    volumes.map((v) => [v.target, ctx.sys.waitForDevice(v.device, {timeoutMs, signal: ctx.signal})]),
+    volumes.map((v) => {
+      const wait = ctx.sys.waitForDevice(v.device, {timeoutMs, signal: ctx.signal});
+      // A mapper mounts by its /dev/mapper name, not its dm-N node: findmnt, fstab and the
+      // report then all name the same thing.
+      return [v.target, v.device.startsWith('/dev/mapper/') ? wait.then(() => v.device) : wait];
+    }),
   );
   // Settle every wait even when an earlier mount fails, or a rejection goes unhandled.
   for (const wait of devices.values()) wait.catch(() => undefined);

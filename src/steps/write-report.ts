@@ -35,6 +35,7 @@ export function buildBootReport(
     memory: boot.memory,
     seeds: boot.seeds,
     assessment: boot.assessment,
+    encryption: boot.unlocks,
     ...timing,
   });
 }

@@ -3,6 +3,7 @@
 import {realpathSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type {LuksContainer} from '../boot/luks.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {TreeListing} from '../boot/seed.ts';
 import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs, waitKeyArgs} from './argv.ts';
@@ -15,6 +16,7 @@ import {extCheckReason} from './ext-health.ts';
 import {readFsIdentity} from './fs-identity.ts';
 import {syncFsBySyscall} from './libc.ts';
 import {attachLoop, detachLoop} from './loop.ts';
+import {scanLuksContainers} from './luks-scan.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
 import {unmountBySyscall} from './mount-syscall.ts';
 import {topMountAt} from './mountinfo.ts';
@@ -272,6 +274,14 @@ export class LinuxSys implements Sys {
     const events =
       parsed?.kind === 'path' ? {...this.events, watchDirs: [...this.events.watchDirs, '/dev']} : this.events;
     return waitForEvent(spec, () => this.findDevice(spec), events, opts);
+  }
+
+  listLuksContainers(): Promise<LuksContainer[]> {
+    return scanLuksContainers(this.filter);
+  }
+
+  waitForBlock(what: string, find: () => Promise<string | undefined>, opts: WaitOptions): Promise<string> {
+    return waitForEvent(what, find, this.events, opts);
   }
 
   async waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'> {

@@ -6,6 +6,7 @@
 // dir in tests). Devices are always the real ones: a `/dev/...` path given where a device is
 // expected (a mount source, `probe`, `fsck`, `detachLoop`), and every device Sys returns.
 import type {FsckMode, FsckRepair} from '../boot/boot-config.ts';
+import type {LuksContainer} from '../boot/luks.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {TreeListing} from '../boot/seed.ts';
 
@@ -178,6 +179,13 @@ export interface Sys {
    */
   waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'>;
   probe(device: string): Promise<BlockInfo | undefined>;
+  /** Every LUKS container (src/sys/luks-scan.ts), open or not, with its header's label, UUID and tokens. */
+  listLuksContainers(): Promise<LuksContainer[]>;
+  /**
+   * Look once with `find`, then once more after each block device event, until it answers;
+   * ETIMEDOUT SysError after `timeoutMs`. `what` names the wait in messages.
+   */
+  waitForBlock(what: string, find: () => Promise<string | undefined>, opts: WaitOptions): Promise<string>;
   fsck(device: string, opts: FsckOptions): Promise<FsckResult>;
 
   /** Where a tool is on PATH; `undefined` when this system (the initramfs) does not have it. */

@@ -243,7 +243,7 @@ describe('a disk boot', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(log.some((l: {msg: string}) => /step mount-root \(6\/18\): done/.test(l.msg))).toBe(true);
+    expect(log.some((l: {msg: string}) => /step mount-root \(6\/20\): done/.test(l.msg))).toBe(true);
     // `immucore status` reads it back for a person in the recovery shell.
     const [cmd, ...pre] = ENTRY.compiled;
     const status = await execa(cmd, [...pre, 'status', '--root', t.root]);

@@ -4,6 +4,7 @@
 // directory, a mount on a missing target or from a missing layer, reading a directory), so a step
 // that forgets to make a directory fails here too. Integration tests use LinuxSys instead.
 import path from 'node:path';
+import type {LuksContainer} from '../../src/boot/luks.ts';
 import type {MountSpec} from '../../src/boot/mount-spec.ts';
 import type {TreeEntry, TreeListing} from '../../src/boot/seed.ts';
 import {resolveUnder} from '../../src/sys/paths.ts';
@@ -49,6 +50,8 @@ export interface FakeSysOptions {
   udev?: 'running' | 'absent' | 'stalled';
   /** How waitForKey answers, at once: a key was pressed, or nobody pressed one (the default). */
   key?: 'key' | 'timeout';
+  /** LUKS containers, as listLuksContainers finds them. */
+  luks?: LuksContainer[];
 }
 
 const parentOf = (p: string) => path.posix.dirname(p);
@@ -80,6 +83,8 @@ export class FakeSys implements Sys {
   /** Every fsck asked for, with its options. */
   readonly fscks: Array<{device: string} & FsckOptions> = [];
   readonly devices: FakeDevice[];
+  /** LUKS containers; a test may add or open some (set `openAs`) as a tool run would. */
+  readonly luks: LuksContainer[];
   private readonly script: RunScript;
   private readonly loopInfo: BlockInfo;
   private readonly tools: string[];
@@ -92,6 +97,7 @@ export class FakeSys implements Sys {
 
   constructor(opts: FakeSysOptions = {}) {
     this.devices = [...(opts.devices ?? [])];
+    this.luks = [...(opts.luks ?? [])];
     this.script = opts.run ?? (() => undefined);
     this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
     this.tools = opts.tools ?? [];
@@ -377,6 +383,20 @@ export class FakeSys implements Sys {
     );
     if (found.length > 1) throw new SysError(`${spec} names ${found.length} devices`, {code: 'EDUPLICATE'});
     return found[0]?.device;
+  }
+
+  async listLuksContainers() {
+    return this.luks.map((c) => ({...c}));
+  }
+
+  /** Answers at once, like waitForDevice: `find` answers now, or the wait times out. */
+  async waitForBlock(what: string, find: () => Promise<string | undefined>, opts: WaitOptions) {
+    this.record(`waitForBlock ${what}`);
+    if (opts.signal?.aborted) throw new SysError(`Waiting for ${what} was cancelled`, {code: 'ABORT_ERR'});
+    const found = await find();
+    if (found === undefined)
+      throw new SysError(`${what} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
+    return found;
   }
 
   /** Answers at once: the device is there, or the wait times out (there are no events to wait on). */

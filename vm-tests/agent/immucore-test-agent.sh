@@ -18,6 +18,8 @@
 #                                    multi-user.target, after this unit): the agent hands itself
 #                                    to a transient unit ordered after it and exits
 #   immucore.test.slot=1             include `immucore slot status --json` as "slot"
+#   immucore.test.luks=provision     first: encrypt partitions as Kairos' kcrypt does (luks.sh);
+#   immucore.test.luks=status        or: record `immucore status`; both in /run/immucore-test/luks.txt
 set -u
 read -r started _ < /proc/uptime
 out=/run/immucore-test
@@ -35,6 +37,7 @@ for word in $cmdline; do
         immucore.test.hog=1) hog=1 ;;
         immucore.test.after=*) after="${word#*=}" ;;
         immucore.test.slot=1) slot=1 ;;
+        immucore.test.luks=*) luks="${word#*=}" ;;
     esac
 done
 [ "$agent" = on ] || exit 0
@@ -42,6 +45,7 @@ if [ -n "$after" ] && [ -z "${IMMUCORE_TEST_LATE:-}" ]; then
     exec systemd-run --no-block --unit=immucore-test-agent-late -p DefaultDependencies=no \
         -p "After=$after" --setenv=IMMUCORE_TEST_LATE=1 /usr/lib/immucore-test/agent.sh
 fi
+[ -n "${luks:-}" ] && /usr/lib/immucore-test/luks.sh "$luks" > "$out/luks.txt" 2>&1
 
 # Each fact is written to a file first: --rawfile has no argv length limit.
 findmnt --json --list -o TARGET,SOURCE,FSTYPE,OPTIONS > "$out/mounts.json" 2>/dev/null || echo '{"filesystems":[]}' > "$out/mounts.json"

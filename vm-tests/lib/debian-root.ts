@@ -30,8 +30,18 @@ const DEBOOTSTRAP_PACKAGES = [
 // finds virtio and loop), nohang (the memory policy renders its config), and what the immucore
 // dracut module pulls in when the build host has it: lvm2 and mdadm (dracut's lvm and mdraid
 // modules), dracut-live (dmsquash-live: the squashfs recovery). Not dracut-network: livenet and
-// network stay out, which the image build then shows to be optional.
-const APT_PACKAGES = ['linux-image-amd64', 'nohang', 'lvm2', 'mdadm', 'dracut-live'];
+// network stay out, which the image build then shows to be optional. cryptsetup-bin and
+// tpm2-tools: encrypted volumes (the module installs them; systemd-cryptsetup and the TPM2 token
+// plugin are part of bookworm's systemd 252), and the luks scenario formats with them.
+const APT_PACKAGES = [
+  'linux-image-amd64',
+  'nohang',
+  'lvm2',
+  'mdadm',
+  'dracut-live',
+  'cryptsetup-bin',
+  'tpm2-tools',
+];
 
 // Bumped when the recipe below changes in a way the package lists do not show.
 const RECIPE = 'debian-root-v1';

@@ -30,6 +30,8 @@ export interface PartitionSpec {
   content: PartitionContent;
   /** Free space added to what the content needs. */
   extraMiB?: number;
+  /** GPT partition name when it differs from the label (Kairos names them `persistent`, `oem`...). */
+  partName?: string;
 }
 
 const BIOS_BOOT_TYPE = '21686148-6449-6E6F-744E-656564454649';
@@ -76,7 +78,7 @@ async function assemble(tmp: string, partitions: readonly PartitionSpec[]): Prom
       c.kind === 'lvm'
         ? await makeLvmVolume(tmp, i, {...p, content: c.content}, c, file)
         : await makeFilesystem(tmp, i, {...p, content: c}, file);
-    filesystems.push({name: c.kind === 'lvm' ? `lvm-${c.vg}` : p.label, file, sizeMiB});
+    filesystems.push({name: c.kind === 'lvm' ? `lvm-${c.vg}` : (p.partName ?? p.label), file, sizeMiB});
   }
   // 1 MiB for the GPT, 1 MiB BIOS boot, the partitions, 1 MiB for the backup GPT.
   const totalMiB = 2 + filesystems.reduce((n, f) => n + f.sizeMiB, 0) + 1;

@@ -96,6 +96,8 @@ export interface Scenario {
   waitForPoweroff?: boolean;
   /** Typed on the serial console as the boot goes (a break shell). */
   input?: BootOptions['input'];
+  /** A software TPM whose state lives here, kept between the boots of a scenario. */
+  tpmStateDir?: string;
 }
 
 /** Builds what is missing, boots the scenario and returns the agent's facts (throws without them). */
@@ -110,6 +112,7 @@ export async function bootForFacts(s: Scenario): Promise<{boot: BootResult; fact
     ...(s.overlay ? {overlay: s.overlay} : {}),
     ...(s.memoryMiB ? {memoryMiB: s.memoryMiB} : {}),
     ...(s.input ? {input: s.input} : {}),
+    ...(s.tpmStateDir ? {tpmStateDir: s.tpmStateDir} : {}),
   });
   if (!boot.facts) throw new Error(`the agent never reported; see ${boot.logPath}`);
   return {boot, facts: boot.facts};

@@ -196,6 +196,7 @@ function configureScript(): string {
     'cp -R "$overlays/." "$root/"',
     'install -D -m 0644 -t "$root/system/immucore-test" "$agent"/cloud-config/*.yaml',
     'install -D -m 0755 "$agent/immucore-test-agent.sh" "$root/usr/lib/immucore-test/agent.sh"',
+    'install -D -m 0755 "$agent/immucore-test-luks.sh" "$root/usr/lib/immucore-test/luks.sh"',
     'install -D -m 0644 "$agent/immucore-test-agent.service" "$root/etc/systemd/system/immucore-test-agent.service"',
     'mkdir -p "$root/etc/systemd/system/multi-user.target.wants"',
     'ln -sf ../immucore-test-agent.service "$root/etc/systemd/system/multi-user.target.wants/immucore-test-agent.service"',

@@ -4,7 +4,7 @@
 // qcow2 overlays over the cached raw disk, so scenarios never change the shared base; a
 // persistence scenario boots the same overlay twice.
 import {spawn} from 'node:child_process';
-import {closeSync, createWriteStream, mkdirSync, openSync, readSync} from 'node:fs';
+import {closeSync, createWriteStream, mkdirSync, openSync, readFileSync, readSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {StringDecoder} from 'node:string_decoder';
@@ -57,6 +57,11 @@ export interface BootOptions {
    * boot); one more stops QEMU. Otherwise a reboot ends QEMU (-no-reboot).
    */
   reboots?: number;
+  /**
+   * A software TPM 2.0 (swtpm) for the guest (`-device tpm-tis`), its state kept in this
+   * directory: boot twice with the same one and the second boot sees what the first sealed.
+   */
+  tpmStateDir?: string;
 }
 
 export interface BootResult {
@@ -172,6 +177,8 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
     '-drive',
     `file=${opts.disk},if=virtio,format=qcow2,cache=unsafe`,
   ];
+  const tpm = opts.tpmStateDir ? await startSwtpm(opts.tpmStateDir) : undefined;
+  if (tpm) args.push(...tpm.qemuArgs);
   progress(`boot ${opts.name}: ${opts.firmwareBoot ? 'through the disk boot loader' : opts.append}`);
   const started = performance.now();
   const input = [...(opts.input ?? [])];
@@ -241,6 +248,7 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   const agent = agentPort(agentLogPath, onLine);
   const result = await vm;
   clearTimeout(timer);
+  tpm?.stop();
   const agentText = agent.stop();
   await new Promise((resolve) => logFile.end(resolve));
   const seconds = (performance.now() - started) / 1000;
@@ -264,6 +272,48 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
     typed,
     exitCode: result.exitCode,
     boots,
+  };
+}
+
+/**
+ * swtpm on a unix socket in `dir` (its state there too). `--daemon` returns once it listens;
+ * `--terminate` ends it when QEMU lets go of the socket; stop() is for a QEMU that never connected.
+ */
+async function startSwtpm(dir: string): Promise<{qemuArgs: string[]; stop: () => void}> {
+  mkdirSync(dir, {recursive: true});
+  const sock = join(dir, 'swtpm.sock');
+  const pidFile = join(dir, 'swtpm.pid');
+  await rm(sock, {force: true});
+  await execa('swtpm', [
+    'socket',
+    '--tpm2',
+    '--tpmstate',
+    `dir=${dir}`,
+    '--ctrl',
+    `type=unixio,path=${sock}`,
+    '--pid',
+    `file=${pidFile}`,
+    '--log',
+    `file=${join(dir, 'swtpm.log')},level=1`,
+    '--daemon',
+    '--terminate',
+  ]);
+  return {
+    qemuArgs: [
+      '-chardev',
+      `socket,id=chrtpm,path=${sock}`,
+      '-tpmdev',
+      'emulator,id=tpm0,chardev=chrtpm',
+      '-device',
+      'tpm-tis,tpmdev=tpm0',
+    ],
+    stop: () => {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+      } catch {
+        // gone already (--terminate)
+      }
+    },
   };
 }
 

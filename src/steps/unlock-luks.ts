@@ -1,0 +1,167 @@
+// unlock-oem and unlock-volumes: open the LUKS containers that hold OEM and the layout's volumes
+// (COS_PERSISTENT among them) before anything waits for their filesystems, and hand the mount
+// steps /dev/mapper/<name> (src/boot/luks.ts decides; luks-keys.ts opens). A volume whose
+// container cannot be opened fails alone, named with the key source tried; the boot goes on
+// degraded. An encrypted OEM is opened with the cmdline's kcrypt config alone (its own config is
+// inside it); a failure there fails mount-oem, which needs it.
+import {parse as parseYaml} from 'yaml';
+import {BootError} from '../boot/errors.ts';
+import {decideKcryptConfig, kcryptSectionOf, parseKcryptCmdline} from '../boot/kcrypt-config.ts';
+import {
+  decideUnlock,
+  describeFoundBy,
+  describeKeySource,
+  type KcryptConfig,
+  type UnlockDecision,
+} from '../boot/luks.ts';
+import {SysError} from '../sys/sys.ts';
+import type {StepContext} from './context.ts';
+import {openContainer} from './luks-keys.ts';
+import {forEachItem} from './mounting.ts';
+
+export async function unlockOem(ctx: StepContext): Promise<void> {
+  const oem = ctx.plan.mounts.oem;
+  if (!oem) return;
+  const kcrypt = kcryptConfig(ctx, []);
+  const found = await waitForVolume(ctx, oem.source, kcrypt, ctx.plan.config.oemTimeoutSec);
+  if (found === 'timeout') {
+    ctx.boot.oemAbsent = true;
+    ctx.log.debug(`no ${oem.source} and no LUKS container for it within ${ctx.plan.config.oemTimeoutSec} s`);
+    return;
+  }
+  if (found.kind === 'none') return; // a plain OEM: mount-oem mounts it by label
+  await unlockDecided(ctx, found);
+}
+
+export async function unlockVolumes(ctx: StepContext): Promise<void> {
+  const volumes = ctx.boot.mountPlan.volumes;
+  const kcrypt = kcryptConfig(ctx, await readOemConfigs(ctx));
+  const timeoutSec = ctx.plan.config.volumeTimeoutSec;
+  // Every wait at once: two missing volumes cost one timeout, as in mount-volumes.
+  const found = await Promise.all(volumes.map((v) => waitForVolume(ctx, v.device, kcrypt, timeoutSec)));
+  const decided = found.filter(
+    (d): d is Exclude<UnlockDecision, {kind: 'none'}> => d !== 'timeout' && d.kind !== 'none',
+  );
+  if (decided.length === 0) return;
+  await forEachItem(
+    ctx,
+    decided,
+    (d) => (d.kind === 'unlock' ? d.item.volume : d.volume),
+    (d) => unlockDecided(ctx, d),
+  );
+}
+
+/** Open one container (or refuse an ambiguous one), record it, and tell the mounts where it is. */
+async function unlockDecided(ctx: StepContext, d: Exclude<UnlockDecision, {kind: 'none'}>): Promise<void> {
+  if (d.kind === 'ambiguous') {
+    ctx.boot.locked.add(d.volume);
+    throw new BootError(d.message, {input: d.volume, hint: d.hint});
+  }
+  const {item} = d;
+  const t0 = performance.now();
+  const base = {
+    volume: item.volume,
+    container: item.container.device,
+    foundBy: item.foundBy,
+    mapper: `/dev/mapper/${item.mapper}`,
+    keySource: item.reuse ? 'already open' : describeKeySource(item.keySource),
+  };
+  try {
+    const {plugin} = item.reuse ? {plugin: undefined} : await openContainer(ctx, item);
+    const durationMs = performance.now() - t0;
+    ctx.boot.unlocks.push({
+      ...base,
+      outcome: item.reuse ? 'reused' : 'unlocked',
+      durationMs,
+      ...(plugin ? {plugin} : {}),
+    });
+    ctx.boot.mappers.set(item.volume, base.mapper);
+    ctx.log.info(
+      `${item.volume}: ${item.container.device} (LUKS${item.container.version}, found by ${describeFoundBy(item.foundBy)}) ${item.reuse ? 'already open' : `opened with the ${base.keySource}`} as ${base.mapper} in ${Math.round(durationMs)}ms`,
+    );
+  } catch (err) {
+    ctx.boot.locked.add(item.volume);
+    const hint = err instanceof BootError ? err.info.hint : undefined;
+    ctx.boot.unlocks.push({
+      ...base,
+      outcome: 'failed',
+      durationMs: performance.now() - t0,
+      error: err instanceof Error ? err.message : String(err),
+      ...(hint ? {hint} : {}),
+    });
+    throw err;
+  }
+}
+
+/**
+ * Wait, on device events, until the volume shows up either as a LUKS container (→ unlock) or as a
+ * plain filesystem (→ `none`, mounted as before); `timeout` when neither came.
+ */
+async function waitForVolume(
+  ctx: StepContext,
+  volume: string,
+  kcrypt: KcryptConfig,
+  timeoutSec: number,
+): Promise<UnlockDecision | 'timeout'> {
+  let decision: UnlockDecision = {kind: 'none', volume};
+  const find = async (): Promise<string | undefined> => {
+    const d = decideUnlock(volume, await ctx.sys.listLuksContainers(), kcrypt);
+    if (d.kind !== 'none') {
+      decision = d;
+      return 'luks';
+    }
+    // Two devices with the label: the mount reports that, by name; this wait is over.
+    const plain = await ctx.sys
+      .findDevice(volume)
+      .catch((err) => (err instanceof SysError && err.code === 'EDUPLICATE' ? 'duplicate' : undefined));
+    return plain === undefined ? undefined : 'plain';
+  };
+  try {
+    await ctx.sys.waitForBlock(`${volume} or its LUKS container`, find, {
+      timeoutMs: timeoutSec * 1000,
+      signal: ctx.signal,
+    });
+    return decision;
+  } catch (err) {
+    if (err instanceof SysError && err.code === 'ETIMEDOUT') return 'timeout';
+    throw err;
+  }
+}
+
+/** OEM's kcrypt config (when OEM is plain and mounted), then the cmdline's, which wins. */
+function kcryptConfig(
+  ctx: StepContext,
+  oem: Array<{name: string; values: Record<string, string | boolean>}>,
+): KcryptConfig {
+  const {value, problems} = decideKcryptConfig([
+    ...oem,
+    {name: 'cmdline', values: parseKcryptCmdline(ctx.plan.config.raw)},
+  ]);
+  for (const p of problems) ctx.log.warn(`${p.message} ("${p.input}"), ignoring. Try: ${p.hint}`);
+  return value;
+}
+
+/** The `kcrypt:` sections of /sysroot/oem/*.yaml, in lexical order, as Kairos' config collector reads them. */
+async function readOemConfigs(
+  ctx: StepContext,
+): Promise<Array<{name: string; values: Record<string, string | boolean>}>> {
+  const dir = '/sysroot/oem';
+  const names = ((await ctx.sys.readdir(dir).catch(() => undefined)) ?? [])
+    .filter((n) => /\.ya?ml$/.test(n))
+    .sort();
+  const out: Array<{name: string; values: Record<string, string | boolean>}> = [];
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    try {
+      const text = await ctx.sys.readText(path);
+      const values = kcryptSectionOf(text === undefined ? undefined : parseYaml(text));
+      if (Object.keys(values).length) out.push({name: path, values});
+    } catch (err) {
+      // The stages report a broken cloud-config by name; here it only cannot hold kcrypt config.
+      ctx.log.debug(
+        `${path}: not read for kcrypt config (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+  }
+  return out;
+}
