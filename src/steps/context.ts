@@ -38,6 +38,8 @@ export class BootSession {
   readonly mappers = new Map<string, string>();
   /** Volumes whose container stayed locked: their mount fails at once instead of waiting for a label. */
   readonly locked = new Set<string>();
+  /** Volumes unlock-volumes waited the whole volumetimeout for: mount-volumes looks once, not again. */
+  readonly absent = new Set<string>();
   /** unlock-oem waited oemtimeout and no OEM partition appeared: mount-oem does not wait again. */
   oemAbsent = false;
   /** The runner's records so far (the report step runs before the run has ended). */

@@ -1,6 +1,7 @@
 // Extra volumes (VOLUMES, rd.immucore.mount), read-write with the type read from the device. All
 // devices are waited for at once, so two missing volumes cost one timeout, not two.
 import {volumeMountSpec} from '../boot/mount-specs.ts';
+import {SysError} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
 import {forEachItem, mountDevice} from './mounting.ts';
 
@@ -17,7 +18,18 @@ export async function mountVolumes(ctx: StepContext): Promise<void> {
   const timeoutMs = config.volumeTimeoutSec * 1000;
   const devices = new Map(
     volumes.map((v) => {
-      const wait = ctx.sys.waitForDevice(v.device, {timeoutMs, signal: ctx.signal});
+      // unlock-volumes has waited the volumetimeout for it already: one more look, then it fails
+      // with the time really waited.
+      const absent = ctx.boot.absent.has(v.device);
+      const wait = ctx.sys
+        .waitForDevice(v.device, {timeoutMs: absent ? 0 : timeoutMs, signal: ctx.signal})
+        .catch((err: unknown) => {
+          if (!absent || !(err instanceof SysError) || err.code !== 'ETIMEDOUT') throw err;
+          throw new SysError(`Device ${v.device} did not appear within ${timeoutMs} ms`, {
+            code: 'ETIMEDOUT',
+            hint: err.hint,
+          });
+        });
       // A mapper mounts by its /dev/mapper name, not its dm-N node: findmnt, fstab and the
       // report then all name the same thing.
       return [v.target, v.device.startsWith('/dev/mapper/') ? wait.then(() => v.device) : wait];

@@ -237,6 +237,35 @@ describe('unlockVolumes', () => {
     });
     expect(sys.runs.flat().join(' ')).not.toMatch(NEVER);
   });
+
+  it('a volume absent for the whole volumetimeout is waited for once: mount-volumes looks again, it does not wait again', async () => {
+    const {sys} = machine({luks: []});
+    sys.devices.push({device: '/dev/vda5', info: {fstype: 'ext4', label: 'COS_PERSISTENT'}});
+    const waits: number[] = [];
+    const waitForDevice = sys.waitForDevice.bind(sys);
+    sys.waitForDevice = (spec, opts) => {
+      waits.push(opts.timeoutMs);
+      return waitForDevice(spec, opts);
+    };
+    const layout = 'VOLUMES="LABEL=COS_PERSISTENT:/usr/local LABEL=MISSING:/data"';
+    const ctx = stepContext(sys, {layout, step: 'unlock-volumes'});
+    await unlockVolumes(ctx);
+    expect([...ctx.boot.absent]).toEqual(['LABEL=MISSING']);
+    const mount = stepContext(sys, {layout, step: 'mount-volumes'});
+    for (const v of ctx.boot.absent) mount.boot.absent.add(v);
+    await stepError(mountVolumes(mount));
+    expect(sys.calls).toContain('waitForBlock LABEL=MISSING or its LUKS container');
+    // In mount order: /data (absent: one look), /usr/local (there: the usual bound).
+    expect(waits).toEqual([0, 10_000]);
+    expect(mount.boot.failures).toEqual([
+      {
+        step: 'mount-volumes',
+        item: 'LABEL=MISSING:/data',
+        message: 'Device LABEL=MISSING did not appear within 10000 ms',
+      },
+    ]);
+    expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/usr/local']);
+  });
 });
 
 describe('unlockOem', () => {

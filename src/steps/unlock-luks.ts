@@ -39,6 +39,10 @@ export async function unlockVolumes(ctx: StepContext): Promise<void> {
   const timeoutSec = ctx.plan.config.volumeTimeoutSec;
   // Every wait at once: two missing volumes cost one timeout, as in mount-volumes.
   const found = await Promise.all(volumes.map((v) => waitForVolume(ctx, v.device, kcrypt, timeoutSec)));
+  found.forEach((d, i) => {
+    const volume = volumes[i];
+    if (d === 'timeout' && volume) ctx.boot.absent.add(volume.device);
+  });
   const decided = found.filter(
     (d): d is Exclude<UnlockDecision, {kind: 'none'}> => d !== 'timeout' && d.kind !== 'none',
   );
