@@ -144,6 +144,21 @@ soft_actions: [{name: "^myapp$", command: "systemctl restart myapp.service"}]`),
     {
       name: 'a protect pattern that is not a regular expression',
       body: 'protect: ["(sshd"]',
+      input: 'memory_policy.protect[0]: (sshd',
+      error: /memory_policy\.protect\[0\] "\(sshd" is not a valid regular expression/,
+      hint: /\^sshd\$/,
+    },
+    {
+      // Found by `npm run fuzz`: a bare pattern's problem named a `name:` key the file does not have.
+      name: 'a bare protect pattern is named as written, without a name key',
+      body: 'protect:\n    - "["',
+      input: 'memory_policy.protect[0]: [',
+      error: /memory_policy\.protect\[0\] "\[" is not a valid regular expression/,
+      hint: /\^sshd\$/,
+    },
+    {
+      name: 'a name pattern written as a mapping keeps its key',
+      body: 'protect: [{name: "(sshd"}]',
       input: 'memory_policy.protect[0].name: (sshd',
       error: /memory_policy\.protect\[0\]\.name "\(sshd" is not a valid regular expression/,
       hint: /\^sshd\$/,

@@ -1,0 +1,38 @@
+// The fuzz harness: fast-check properties run FUZZ_RUNS times (100,000 by default), each case timed.
+// A case that takes more than a second is a hang and fails the property (a parser of boot input
+// runs in the initramfs, where a stall holds up the boot). FUZZ_SEED replays a run.
+import fc from 'fast-check';
+
+export const RUNS = Number(process.env.FUZZ_RUNS ?? '100000') || 100_000;
+const HANG_MS = 1000;
+
+/** Runs `check` on RUNS cases of `arb`; prints the count, the time and the slowest case. */
+export function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (value: T) => void): void {
+  let slowest = 0;
+  const started = performance.now();
+  const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+  fc.assert(
+    fc.property(arb, (value) => {
+      const t0 = performance.now();
+      check(value);
+      const ms = performance.now() - t0;
+      slowest = Math.max(slowest, ms);
+      if (ms > HANG_MS) throw new Error(`one case took ${ms.toFixed(0)} ms (over ${HANG_MS} ms)`);
+    }),
+    {numRuns: RUNS, ...(seed === undefined ? {} : {seed})},
+  );
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `fuzz ${name}: ${RUNS} cases in ${seconds.toFixed(1)} s, slowest case ${slowest.toFixed(1)} ms`,
+  );
+}
+
+/** Text with the characters parsers trip over: quotes, escapes, separators, controls, non-ASCII. */
+export const nasty = fc.oneof(
+  fc.string({maxLength: 16}),
+  fc.string({unit: 'binary', maxLength: 16}),
+  fc.string({
+    unit: fc.constantFrom(...' \t\n\r\\"\'#=:,;/.-_$`{}[]*&!|>%@?~\u00a0\u2028\u0000ñ✓'),
+    maxLength: 16,
+  }),
+);
