@@ -23,6 +23,8 @@ import {
 export interface FakeDevice {
   device: string;
   info: BlockInfo;
+  /** Probing finds no filesystem on it (a damaged superblock): `info` is not answered. */
+  blank?: boolean;
 }
 
 /** Answers a tool run: `undefined` is success with no output; a non-zero exit throws unless `okExitCodes`. */
@@ -38,8 +40,11 @@ export interface FakeSysOptions {
   files?: Record<string, string>;
   /** How tools answer; default: exit 0. */
   run?: RunScript;
-  /** What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE. */
-  loopInfo?: BlockInfo;
+  /**
+   * What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE.
+   * `null`: probing finds no filesystem (a damaged superblock).
+   */
+  loopInfo?: BlockInfo | null;
   /** Tools on PATH (`findTool`), e.g. `['lvm', 'mdadm']`; default none. */
   tools?: string[];
   /**
@@ -81,7 +86,7 @@ export class FakeSys implements Sys {
   readonly fscks: Array<{device: string} & FsckOptions> = [];
   readonly devices: FakeDevice[];
   private readonly script: RunScript;
-  private readonly loopInfo: BlockInfo;
+  private readonly loopInfo: BlockInfo | null;
   private readonly tools: string[];
   private readonly udev: NonNullable<FakeSysOptions['udev']>;
   private readonly key: 'key' | 'timeout';
@@ -93,7 +98,7 @@ export class FakeSys implements Sys {
   constructor(opts: FakeSysOptions = {}) {
     this.devices = [...(opts.devices ?? [])];
     this.script = opts.run ?? (() => undefined);
-    this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
+    this.loopInfo = opts.loopInfo === undefined ? {fstype: 'ext4', label: 'COS_ACTIVE'} : opts.loopInfo;
     this.tools = opts.tools ?? [];
     this.udev = opts.udev ?? 'running';
     this.key = opts.key ?? 'timeout';
@@ -357,7 +362,9 @@ export class FakeSys implements Sys {
     if (attached) return attached;
     const device = `/dev/loop${this.nextLoop++}`;
     this.loops.set(key, device);
-    this.devices.push({device, info: {...this.loopInfo}});
+    this.devices.push(
+      this.loopInfo ? {device, info: {...this.loopInfo}} : {device, info: {fstype: ''}, blank: true},
+    );
     return device;
   }
 
@@ -404,7 +411,8 @@ export class FakeSys implements Sys {
 
   async probe(device: string) {
     this.check(`probe ${device}`);
-    return this.devices.find((d) => d.device === device)?.info;
+    const found = this.devices.find((d) => d.device === device);
+    return found?.blank ? undefined : found?.info;
   }
 
   async fsck(device: string, opts: FsckOptions): Promise<FsckResult> {
