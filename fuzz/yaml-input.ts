@@ -51,6 +51,15 @@ const EXTRAS = [
   `${'- '.repeat(200)}x\n`,
   `${'['.repeat(300)}${']'.repeat(300)}\n`,
   'a: &a [*a]\n',
+  // A merge bomb: each mapping merges the one above ten times.
+  [
+    'a0: &a0 {commands: [x]}',
+    ...Array.from(
+      {length: 7},
+      (_, i) => `a${i + 1}: &a${i + 1} {<<: [${Array(10).fill(`*a${i}`).join(', ')}]}`,
+    ),
+    'stages: {rootfs: [*a7]}\nmemory_policy: *a7\n',
+  ].join('\n'),
 ];
 
 /** YAML text: a document written out in some style, or a tricky snippet, maybe edited. */
