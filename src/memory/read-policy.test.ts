@@ -228,4 +228,13 @@ describe('policyFromData', () => {
     const {block} = policyFromData({preset: 'server', psi: {hard: 80}}, 'the test');
     expect(block?.settings).toEqual([{key: 'hard_threshold_max_psi', value: '80', source: 'the test'}]);
   });
+
+  // Found by `npm run fuzz` (fuzz/memory-policy.fuzz.ts): a key that is an alias to no anchor was
+  // named "undefined", text the file does not have.
+  it('names a key that is an alias to an undefined anchor as written', () => {
+    const text = '{ memory_policy: { prese,*server, mem: {soft: 5%} } }\n';
+    const {block} = parsePolicyFile(text, '/oem/90_memory.yaml');
+    expect(block?.errors.map((e) => e.input)).toEqual(['memory_policy.prese', 'memory_policy.*server']);
+    expect(block?.errors.map((e) => e.message).join('\n')).not.toContain('undefined');
+  });
 });

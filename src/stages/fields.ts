@@ -72,7 +72,12 @@ export class FieldReader {
     const inner = new Set([...merging, n]);
     for (const pair of n.items) {
       const key = this.deref(pair.key);
-      const name = isScalar(key) ? String(key.source ?? key.value) : String(key);
+      // An alias whose anchor the file never defines resolves to nothing: name it as written.
+      const name = isScalar(key)
+        ? String(key.source ?? key.value)
+        : isAlias(pair.key) && key === undefined
+          ? `*${pair.key.source}`
+          : String(key);
       if (name !== '<<') {
         own.push([name, pair.value, pair.key]);
         continue;
