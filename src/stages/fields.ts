@@ -1,7 +1,7 @@
 // Typed reads of YAML nodes for the cloud-config validator. Files are parsed as YAML 1.1 (what yip's
 // Go parser speaks): `0644` is octal and `yes`/`no` are booleans. A string field gets back the text
 // as written, so `hostname: no` or `VOLUMES: 1:20` stay the strings their authors typed.
-import {type Document, isAlias, isMap, isScalar, isSeq, type LineCounter} from 'yaml';
+import {type Document, isAlias, isCollection, isMap, isScalar, isSeq, type LineCounter} from 'yaml';
 import {error, type Problem, warning} from '../boot/problem.ts';
 
 /** Where problems go, and how to name a node's place: `/oem/x.yaml:12:7`. */
@@ -72,12 +72,15 @@ export class FieldReader {
     const inner = new Set([...merging, n]);
     for (const pair of n.items) {
       const key = this.deref(pair.key);
-      // An alias whose anchor the file never defines resolves to nothing: name it as written.
+      // An alias whose anchor the file never defines resolves to nothing: name it as written. A
+      // mapping or list as a key (`{a: 1}: x`) cannot be turned into a string (yaml throws).
       const name = isScalar(key)
         ? String(key.source ?? key.value)
         : isAlias(pair.key) && key === undefined
           ? `*${pair.key.source}`
-          : String(key);
+          : isCollection(key)
+            ? `(${describe(key)} as a key)`
+            : String(key);
       if (name !== '<<') {
         own.push([name, pair.value, pair.key]);
         continue;

@@ -95,4 +95,14 @@ describe('parseCloudConfig', () => {
     // Of two merged mappings with one key, the first wins, as YAML's merge rule says.
     expect(merged?.step.name).toBe('first');
   });
+
+  // Found by `npm run fuzz`: a mapping used as a key threw from inside the yaml library.
+  it('takes a mapping used as a key as an unknown key, without throwing', () => {
+    const text = 'stages:\n  rootfs:\n    - {<<: null}: x\n      commands: [a]\n';
+    const src = parseCloudConfig(text, FILE);
+    expect(src.stages.get('rootfs')?.[0]?.step).toMatchObject({
+      commands: ['a'],
+      unsupported: ['(a mapping as a key)'],
+    });
+  });
 });
