@@ -30,8 +30,8 @@ const WRAPS = [
 ];
 
 describe('fuzz: cloud-config validation', () => {
-  it('reads any text; every problem points into the file', () => {
-    fuzz('cloud-config', yamlText(VOCABULARY, WRAPS), (text) => {
+  it('reads any text; every problem points into the file', async () => {
+    await fuzz('cloud-config', yamlText(VOCABULARY, WRAPS), (text) => {
       const source = parseCloudConfig(text, FILE);
       for (const p of [...source.errors, ...source.warnings]) {
         expectPointsInto(p, FILE, text);

@@ -11,8 +11,8 @@ import {fuzz} from './lib.ts';
 const tokensOf = (text: string) => text.split(/[ \t\n\v\f\r]+/).filter((t) => t !== '');
 
 describe('fuzz: kernel command line', () => {
-  it('parses and plans any line; every problem names one of its tokens', () => {
-    fuzz('cmdline', cmdlineArb, (text) => {
+  it('parses and plans any line; every problem names one of its tokens', async () => {
+    await fuzz('cmdline', cmdlineArb, (text) => {
       const config = parseCmdline(text);
       const tokens = tokensOf(text);
       for (const p of config.problems) {

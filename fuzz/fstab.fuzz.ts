@@ -33,8 +33,8 @@ const mount = fc.record({
 });
 
 describe('fuzz: fstab rendering', () => {
-  it('every line reads back as the mount it was rendered from', () => {
-    fuzz('fstab round trip', mount, (m) => {
+  it('every line reads back as the mount it was rendered from', async () => {
+    await fuzz('fstab round trip', mount, (m) => {
       const line = renderFstabLine(m);
       assert.doesNotMatch(line, /[\n\r]/);
       assert.deepEqual(parseFstabLine(line), {
@@ -46,8 +46,8 @@ describe('fuzz: fstab rendering', () => {
     });
   });
 
-  it('a whole file has one line per target, each of them read back', () => {
-    fuzz('fstab file', fc.array(mount, {maxLength: 8}), (mounts) => {
+  it('a whole file has one line per target, each of them read back', async () => {
+    await fuzz('fstab file', fc.array(mount, {maxLength: 8}), (mounts) => {
       const lines = renderFstab(mounts).split('\n');
       assert.equal(lines.at(-1), '');
       const parsed = lines.slice(1, -1).map(parseFstabLine);

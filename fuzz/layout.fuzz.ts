@@ -63,8 +63,8 @@ const inputs = fc.record({
 });
 
 describe('fuzz: layout files', () => {
-  it('plans any layout; every problem names text of the cmdline or a layout file', () => {
-    fuzz('layout', inputs, ({cmdline, layout, extra}) => {
+  it('plans any layout; every problem names text of the cmdline or a layout file', async () => {
+    await fuzz('layout', inputs, ({cmdline, layout, extra}) => {
       const config = parseCmdline(cmdline);
       const plan = planMounts(config, {
         ...(layout === undefined ? {} : {layout}),
@@ -101,10 +101,10 @@ describe('fuzz: layout files', () => {
     });
   });
 
-  it('reads back every value written with double quotes', () => {
+  it('reads back every value written with double quotes', async () => {
     const key = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/);
     const val = fc.string({unit: fc.constantFrom(...'ab /#=$`\'"\\\t'), maxLength: 24});
-    fuzz('dotenv quoting', fc.tuple(key, val), ([k, v]) => {
+    await fuzz('dotenv quoting', fc.tuple(key, val), ([k, v]) => {
       const escaped = v.replace(/[\\"$`]/g, (c) => `\\${c}`);
       const got = parseDotenv(`export ${k}="${escaped}" # set by the fuzzer\n`, 'f.env');
       assert.deepEqual(got.errors, []);

@@ -35,8 +35,8 @@ const inputs = fc.record({
 });
 
 describe('fuzz: memory policy', () => {
-  it('reads, resolves and renders any block; problems point into the input', () => {
-    fuzz('memory policy', inputs, ({text, cmdline, state, memTotalKiB}) => {
+  it('reads, resolves and renders any block; problems point into the input', async () => {
+    await fuzz('memory policy', inputs, ({text, cmdline, state, memTotalKiB}) => {
       const parsed = parsePolicyFile(text, FILE, memTotalKiB);
       if (parsed.syntaxError) expectPointsInto(parsed.syntaxError, FILE, text);
       const blocks = parsed.block ? [parsed.block] : [];
