@@ -131,4 +131,17 @@ describe('renderFstab', () => {
     expect(parseFstabLine('# comment')).toBeUndefined();
     expect(parseFstabLine('   ')).toBeUndefined();
   });
+
+  // Cases `npm run fuzz` found (fuzz/fstab.fuzz.ts): each broke the line or the file apart.
+  it.each([
+    {name: 'a blank in an option', m: {source: 'tmpfs', target: '/etc', fstype: 'overlay', options: [' ']}},
+    {name: 'a line break and a NUL', m: {source: '\u0000', target: '/\n', fstype: 'overlay', options: []}},
+    {name: 'a leading #', m: {source: '#x', target: '/a\r\tb', fstype: 'none', options: ['bind']}},
+    {name: 'a no-break space', m: {source: '/a\u00a0b', target: '/c\u2028d', fstype: 'none', options: []}},
+  ])('keeps $name in one line that reads back', ({m}) => {
+    const line = renderFstabLine(m);
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line.startsWith('#')).toBe(false);
+    expect(parseFstabLine(line)).toEqual(m);
+  });
 });

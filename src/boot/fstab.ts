@@ -51,15 +51,21 @@ function stripOptionPaths(option: string): string {
   return `${option.slice(0, eq)}=${value}`;
 }
 
-/** One fstab line: `spec file type options 0 0`. Spaces in paths are escaped as fstab(5) wants. */
+// fstab(5) separates fields with blanks and libmount reads `\ooo` (octal) back in every field: a
+// blank, a line break, a control character, a backslash or a leading `#` (a comment) is written so.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+const ESCAPED = /[\x00-\x20\x7f\\]|^#/g;
+const escapeField = (s: string) =>
+  s.replace(ESCAPED, (c) => `\\${(c.codePointAt(0) ?? 0).toString(8).padStart(3, '0')}`);
+
+/** One fstab line: `spec file type options 0 0`, each field escaped as fstab(5) wants. */
 export function renderFstabLine(m: MountSpec): string {
-  const esc = (s: string) => s.replaceAll('\\', '\\134').replaceAll(' ', '\\040').replaceAll('\t', '\\011');
   const options = orderOptions(m.options);
   return [
-    esc(stripSysroot(m.source)),
-    esc(stripSysroot(m.target)),
-    m.fstype,
-    options.length ? options.join(',') : 'defaults',
+    escapeField(stripSysroot(m.source)),
+    escapeField(stripSysroot(m.target)),
+    escapeField(m.fstype),
+    options.length ? escapeField(options.join(',')) : 'defaults',
     '0',
     '0',
   ].join(' ');
@@ -89,16 +95,17 @@ export function renderFstab(mounts: MountSpec[], source = 'the boot plan'): stri
 
 /** Parse one fstab line back into a mount (comments and blank lines give undefined). */
 export function parseFstabLine(line: string): MountSpec | undefined {
-  const t = line.trim();
+  // Blanks are spaces and tabs only, as libmount reads them: a no-break space is part of a path.
+  const t = line.replace(/^[ \t]+|[ \t]+$/g, '');
   if (t === '' || t.startsWith('#')) return undefined;
   const unesc = (s: string) =>
-    s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-  const [source, target, fstype, options] = t.split(/\s+/);
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+  const [source, target, fstype, options] = t.split(/[ \t]+/);
   if (!source || !target || !fstype) return undefined;
   return {
     source: unesc(source),
     target: unesc(target),
-    fstype,
-    options: !options || options === 'defaults' ? [] : options.split(','),
+    fstype: unesc(fstype),
+    options: !options || options === 'defaults' ? [] : unesc(options).split(','),
   };
 }

@@ -144,6 +144,21 @@ soft_actions: [{name: "^myapp$", command: "systemctl restart myapp.service"}]`),
     {
       name: 'a protect pattern that is not a regular expression',
       body: 'protect: ["(sshd"]',
+      input: 'memory_policy.protect[0]: (sshd',
+      error: /memory_policy\.protect\[0\] "\(sshd" is not a valid regular expression/,
+      hint: /\^sshd\$/,
+    },
+    {
+      // Found by `npm run fuzz`: a bare pattern's problem named a `name:` key the file does not have.
+      name: 'a bare protect pattern is named as written, without a name key',
+      body: 'protect:\n    - "["',
+      input: 'memory_policy.protect[0]: [',
+      error: /memory_policy\.protect\[0\] "\[" is not a valid regular expression/,
+      hint: /\^sshd\$/,
+    },
+    {
+      name: 'a name pattern written as a mapping keeps its key',
+      body: 'protect: [{name: "(sshd"}]',
       input: 'memory_policy.protect[0].name: (sshd',
       error: /memory_policy\.protect\[0\]\.name "\(sshd" is not a valid regular expression/,
       hint: /\^sshd\$/,
@@ -212,5 +227,14 @@ describe('policyFromData', () => {
   it('reads a block given as data, sources naming the file alone', () => {
     const {block} = policyFromData({preset: 'server', psi: {hard: 80}}, 'the test');
     expect(block?.settings).toEqual([{key: 'hard_threshold_max_psi', value: '80', source: 'the test'}]);
+  });
+
+  // Found by `npm run fuzz` (fuzz/memory-policy.fuzz.ts): a key that is an alias to no anchor was
+  // named "undefined", text the file does not have.
+  it('names a key that is an alias to an undefined anchor as written', () => {
+    const text = '{ memory_policy: { prese,*server, mem: {soft: 5%} } }\n';
+    const {block} = parsePolicyFile(text, '/oem/90_memory.yaml');
+    expect(block?.errors.map((e) => e.input)).toEqual(['memory_policy.prese', 'memory_policy.*server']);
+    expect(block?.errors.map((e) => e.message).join('\n')).not.toContain('undefined');
   });
 });

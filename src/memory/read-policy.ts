@@ -131,7 +131,8 @@ class BlockReader {
     const example = `${path}: ["^sshd$", {cmdline: "--my-daemon"}, {cgroup: "/system\\\\.slice/app\\\\.service$", adj: ${list === 'protect' ? -500 : 500}}]`;
     for (const [i, item] of (this.r.items(node, path, 'patterns') ?? []).entries()) {
       const at = `${path}[${i}]`;
-      const fields = isScalar(this.r.deref(item))
+      const bare = isScalar(this.r.deref(item));
+      const fields = bare
         ? [['name', item] as [string, unknown]]
         : this.r.entries(item, at, 'a pattern or a mapping');
       if (!fields) continue;
@@ -146,7 +147,8 @@ class BlockReader {
         continue;
       }
       const [match, patternNode] = matches[0] as unknown as [BadnessMatch, unknown];
-      const pattern = this.pattern(patternNode, `${at}.${match}`, {});
+      // A bare pattern is a name pattern; its problems name it as written (`protect[0]`), not `.name`.
+      const pattern = this.pattern(patternNode, bare ? at : `${at}.${match}`, {});
       const adj = this.adj(
         fields.find(([k]) => k === 'adj')?.[1],
         `${at}.adj`,

@@ -1,13 +1,17 @@
 // Typed reads of YAML nodes for the cloud-config validator. Files are parsed as YAML 1.1 (what yip's
 // Go parser speaks): `0644` is octal and `yes`/`no` are booleans. A string field gets back the text
 // as written, so `hostname: no` or `VOLUMES: 1:20` stay the strings their authors typed.
-import {type Document, isAlias, isMap, isScalar, isSeq, type LineCounter} from 'yaml';
+import {type Document, isAlias, isCollection, isMap, isScalar, isSeq, type LineCounter} from 'yaml';
 import {error, type Problem, warning} from '../boot/problem.ts';
 
 /** Where problems go, and how to name a node's place: `/oem/x.yaml:12:7`. */
+/** A mapping entry: key, value node, key node. */
+type Entry = [string, unknown, unknown];
+
 export class FieldReader {
   readonly errors: Problem[] = [];
   readonly warnings: Problem[] = [];
+  private readonly merged = new WeakMap<object, Entry[]>();
 
   constructor(
     readonly file: string,
@@ -48,24 +52,68 @@ export class FieldReader {
     return n === null || n === undefined || (isScalar(n) && n.value === null);
   }
 
-  /** A mapping's entries in order, YAML merge keys (`<<: *base`) folded in; undefined if not a map. */
-  entries(node: unknown, path: string, what: string): Array<[string, unknown, unknown]> | undefined {
+  /**
+   * A mapping's entries in order, YAML merge keys (`<<: *base`) folded in; undefined if not a map.
+   * `merging` holds the maps being merged into this one: a map that merges itself (`&x {<<: *x}`)
+   * is an error, not an endless recursion. A merged map is read once (`merged`): ten lines of maps
+   * merging the one above ten times each would otherwise be read millions of times: a hang.
+   */
+  entries(
+    node: unknown,
+    path: string,
+    what: string,
+    merging: ReadonlySet<unknown> = new Set(),
+  ): Entry[] | undefined {
     const n = this.deref(node);
     if (!isMap(n))
       return this.fail(node, path, `is ${describe(n)}, not ${what}`, `Write ${path} as a mapping.`);
-    const own: Array<[string, unknown, unknown]> = [];
-    const merged: Array<[string, unknown, unknown]> = [];
+    const own: Entry[] = [];
+    const merged: Entry[] = [];
+    const inner = new Set([...merging, n]);
     for (const pair of n.items) {
       const key = this.deref(pair.key);
-      const name = isScalar(key) ? String(key.source ?? key.value) : String(key);
-      if (name === '<<') {
-        const from = this.deref(pair.value);
-        for (const src of isSeq(from) ? from.items : [from])
-          merged.push(...(this.entries(src, path, what) ?? []));
-      } else own.push([name, pair.value, pair.key]);
+      // An alias whose anchor the file never defines resolves to nothing: name it as written. A
+      // mapping or list as a key (`{a: 1}: x`) cannot be turned into a string (yaml throws).
+      const name = isScalar(key)
+        ? String(key.source ?? key.value)
+        : isAlias(pair.key) && key === undefined
+          ? `*${pair.key.source}`
+          : isCollection(key)
+            ? `(${describe(key)} as a key)`
+            : String(key);
+      if (name !== '<<') {
+        own.push([name, pair.value, pair.key]);
+        continue;
+      }
+      const from = this.deref(pair.value);
+      for (const src of isSeq(from) ? from.items : [from]) {
+        const map = this.deref(src);
+        if (inner.has(map)) {
+          this.fail(
+            pair.key,
+            `${path}.<<`,
+            'merges a mapping into itself',
+            'Merge (<<: *name) another mapping.',
+          );
+          continue;
+        }
+        let got = isMap(map) ? this.merged.get(map) : undefined;
+        if (!got) {
+          got = this.entries(src, path, what, inner) ?? [];
+          if (isMap(map)) this.merged.set(map, got);
+        }
+        for (const e of got) merged.push(e);
+      }
     }
+    // Own keys win over merged ones, and of merged ones the first (YAML's merge rule).
     const seen = new Set(own.map(([k]) => k));
-    return [...own, ...merged.filter(([k]) => !seen.has(k))];
+    const out = [...own];
+    for (const e of merged) {
+      if (seen.has(e[0])) continue;
+      seen.add(e[0]);
+      out.push(e);
+    }
+    return out;
   }
 
   /** A sequence's items; undefined (and an error) if it is something else. */

@@ -69,4 +69,40 @@ describe('parseCloudConfig', () => {
     expect(src.errors[0]?.message).toMatch(error);
     expect(src.errors[0]?.hint).toMatch(hint);
   });
+
+  // Cases `npm run fuzz` found (fuzz/cloud-config.fuzz.ts): both crashed the parser with a stack overflow.
+  it('reports a mapping that merges itself instead of recursing without end', () => {
+    const src = parseCloudConfig('stages:\n  rootfs:\n    - &x\n      commands: [a]\n      <<: *x\n', FILE);
+    expect(src.stages.get('rootfs')?.[0]?.step.commands).toEqual(['a']);
+    expect(src.errors.map((e) => e.message)).toEqual([
+      `${FILE}:5:7: stages.rootfs[0].<< merges a mapping into itself`,
+    ]);
+  });
+
+  it('reads each merged mapping once: merges of merges (a "merge bomb") stay small', () => {
+    const lines = ['a0: &a0 {commands: [x], name: n}'];
+    for (let i = 1; i <= 7; i++)
+      lines.push(
+        `a${i}: &a${i} {<<: [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]}`,
+      );
+    lines.push('stages: {rootfs: [*a7, {<<: [{name: first}, {name: second}]}]}');
+    const src = parseCloudConfig(lines.join('\n'), FILE);
+    expect(src.errors).toEqual([]);
+    const [bomb, merged] = src.stages.get('rootfs') ?? [];
+    expect(bomb?.step).toMatchObject({commands: ['x'], name: 'n'});
+    // Of two merged mappings with one key, the first wins, as YAML's merge rule says.
+    expect(merged?.step.name).toBe('first');
+  });
+
+  // Found by `npm run fuzz`: a mapping used as a key threw from inside the yaml library.
+  it('takes a mapping used as a key as an unknown key, without throwing', () => {
+    const text = 'stages:\n  rootfs:\n    - {<<: null}: x\n      commands: [a]\n';
+    const src = parseCloudConfig(text, FILE);
+    expect(src.stages.get('rootfs')?.[0]?.step).toMatchObject({
+      commands: ['a'],
+      unsupported: ['(a mapping as a key)'],
+    });
+  });
 });

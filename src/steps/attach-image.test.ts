@@ -58,16 +58,45 @@ describe('attachImage', () => {
     expect(ctx.log.lines.filter((l) => l.level === 'warn')).toEqual([]);
   });
 
-  it('warns and boots on when the image is not labelled as the cmdline says', async () => {
-    const sys = machine(['active.img'], {loopInfo: {fstype: 'ext4', label: 'COS_PASSIVE'}});
+  // issue 13, scenario 11: an upgrade stopped between writing passive.img and relabelling it.
+  it('fails at once, naming both labels, when the image is not labelled as root= says', async () => {
+    const sys = machine(['passive.img'], {loopInfo: {fstype: 'ext4', label: 'COS_ACTIVE'}});
+    const cmdline = 'root=LABEL=COS_PASSIVE cos-img/filename=/cOS/passive.img';
+    const ctx = stepContext(sys, {cmdline, step: 'attach-image'});
+    const err = await stepError(attachImage(ctx));
+    expect(err.message).toBe(
+      `Root image "${IMAGES}/passive.img" is labelled "COS_ACTIVE", but the command line boots root=LABEL=COS_PASSIVE`,
+    );
+    expect(err.hint).toMatch(
+      /^An upgrade was probably interrupted before it relabelled the image\. Boot another entry/,
+    );
+    expect(err.hint).toContain('tune2fs -L COS_PASSIVE <file>');
+    // No wait for a link that never comes, and no attachment left behind.
+    expect(sys.calls).toEqual([`attachLoop ${IMAGES}/passive.img ro`, 'detachLoop /dev/loop7']);
+    expect(ctx.boot.loopDevice).toBeUndefined();
+  });
+
+  // issue 13, scenario 3: active.img with a zeroed superblock. e2fsck -n's output as it is on one.
+  it('fails naming the image and what a read-only e2fsck says when it holds no filesystem', async () => {
+    const stdout = [
+      'ext2fs_open2: Bad magic number in super-block',
+      'e2fsck: Superblock invalid, trying backup blocks....',
+      'Pass 1: Checking inodes, blocks, and sizes',
+      'Block bitmap differences:  +(8193--8450)',
+    ].join('\n');
+    const run = () => ({exitCode: 4, stdout, stderr: 'e2fsck 1.47.0 (5-Feb-2023)'});
+    const sys = machine(['active.img'], {loopInfo: null, run});
     const ctx = stepContext(sys, {step: 'attach-image'});
-    await attachImage(ctx);
-    expect(ctx.log.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
-      `${IMAGES}/active.img is labelled "COS_PASSIVE", not COS_ACTIVE: booting it anyway, ignoring.`,
+    const err = await stepError(attachImage(ctx));
+    expect(err.message).toBe(
+      `Root image "${IMAGES}/active.img" holds no filesystem that blkid recognises (damaged superblock?); e2fsck -n says: ext2fs_open2: Bad magic number in super-block; e2fsck: Superblock invalid, trying backup blocks....`,
+    );
+    expect(err.hint).toMatch(/nothing was written to it or to the images partition/);
+    expect(sys.calls).toEqual([
+      `attachLoop ${IMAGES}/active.img ro`,
+      'run e2fsck -n -f /dev/loop7',
+      'detachLoop /dev/loop7',
     ]);
-    expect(ctx.boot.loopDevice).toBe('/dev/loop7');
-    // No link would ever carry the cmdline's label: nothing to wait for.
-    expect(sys.calls).toEqual([`attachLoop ${IMAGES}/active.img ro`]);
   });
 
   it("waits for the root label's own link (a passive boot: COS_PASSIVE)", async () => {
@@ -183,11 +212,28 @@ describe('mountRoot', () => {
   });
 
   it('mounts a passive boot under its own label', async () => {
-    const sys = machine(['passive.img']);
+    const sys = machine(['passive.img'], {loopInfo: {fstype: 'ext4', label: 'COS_PASSIVE'}});
     const ctx = stepContext(sys, {cmdline: 'root=LABEL=COS_PASSIVE cos-img/filename=/cOS/passive.img'});
     await attachImage(ctx);
     await mountRoot(ctx);
     expect(ctx.boot.mounts.map((m) => m.source)).toEqual(['LABEL=COS_PASSIVE']);
+  });
+
+  // issue 13, scenario 3: an image whose inode table is zeroed keeps its superblock and label, so
+  // it attaches; the mount's bare EINVAL is then named with the image and what e2fsck -n finds.
+  it('names the image and what a read-only e2fsck finds when the mount fails', async () => {
+    const stdout = 'Superblock has an invalid journal (inode 8).\nClear? no\nRoot inode is not a directory.';
+    const run = (argv: readonly string[]) =>
+      argv[0] === 'e2fsck' ? {exitCode: 4, stdout, stderr: 'e2fsck 1.47.0 (5-Feb-2023)'} : undefined;
+    const sys = machine(['active.img'], {run}).fail('mount ext4 /dev/loop7 /sysroot', 'EINVAL');
+    const ctx = stepContext(sys, {step: 'mount-root'});
+    await attachImage(ctx);
+    const err = await stepError(mountRoot(ctx));
+    expect(err.message).toBe(
+      `Root image "${IMAGES}/active.img" (/dev/loop7) cannot be mounted: mount ext4 /dev/loop7 /sysroot: EINVAL (injected); e2fsck -n says: Superblock has an invalid journal (inode 8).; Root inode is not a directory.`,
+    );
+    expect(err.hint).toMatch(/nothing was written to it or to the images partition/);
+    expect(sys.calls.slice(-2)).toEqual(['mount ext4 /dev/loop7 /sysroot', 'run e2fsck -n -f /dev/loop7']);
   });
 
   it('fails with a pointer to attach-image when no image is attached', async () => {

@@ -5,7 +5,7 @@ import {renderUdevName} from '../boot/boot-mode.ts';
 import {BootError} from '../boot/errors.ts';
 import {deviceMountSpec} from '../boot/mount-specs.ts';
 import {STATE_DIR} from '../boot/plan.ts';
-import {udevadmTriggerChangeArgs} from '../sys/argv.ts';
+import {e2fsckArgs, udevadmTriggerChangeArgs} from '../sys/argv.ts';
 import {SysError} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
 import {mountDevice, warnItem} from './mounting.ts';
@@ -33,13 +33,75 @@ export async function attachImage(ctx: StepContext): Promise<void> {
     ctx.log.info(`fsck of ${image}: ${checked.outcome}`);
   }
   const info = await ctx.sys.probe(device);
-  if (plan.state.rootLabel && info?.label !== plan.state.rootLabel) {
-    ctx.log.warn(
-      `${image} is labelled ${info?.label ? `"${info.label}"` : 'nothing'}, not ${plan.state.rootLabel}: booting it anyway, ignoring.`,
-    );
-  } else if (plan.state.rootLabel) {
-    await announceRoot(ctx, device, plan.state.rootLabel);
+  const rootLabel = plan.state.rootLabel;
+  if (!info || (rootLabel && info.label !== rootLabel)) {
+    const err = info
+      ? wrongLabel(ctx, image, info.label, rootLabel ?? '')
+      : await unreadable(ctx, image, device);
+    // Nothing is mounted from it: leave no attachment behind for a retry to trip over.
+    await ctx.sys.detachLoop(device).catch(() => undefined);
+    ctx.boot.loopDevice = undefined;
+    throw err;
   }
+  if (rootLabel) await announceRoot(ctx, device, rootLabel);
+}
+
+/**
+ * The image's superblock names another root than root=: an upgrade stopped between copying the
+ * image and relabelling it (the superblock is copied first, so a half-written copy looks the same).
+ * Booting it could boot half an image, and the initrd would wait out its device timeout for a
+ * label that never comes; so fail at once, naming both labels.
+ */
+function wrongLabel(ctx: StepContext, image: string, found: string | undefined, wanted: string): BootError {
+  const file = ctx.plan.config.imageFile ?? image;
+  const token = `root=LABEL=${wanted}`;
+  const has = found ? `is labelled "${found}"` : 'has no label';
+  return new BootError(`Root image "${image}" ${has}, but the command line boots ${token}`, {
+    input: token,
+    hint: `An upgrade was probably interrupted before it relabelled the image. Boot another entry (active or recovery) and run the upgrade again, which rewrites ${file}; only if you know the image is complete, relabel it from there: e2fsck -f <file> && tune2fs -L ${wanted} <file>.`,
+  });
+}
+
+/** No filesystem is found in the image (a damaged superblock): say what a read-only e2fsck says. */
+async function unreadable(ctx: StepContext, image: string, device: string): Promise<BootError> {
+  return new BootError(
+    `Root image "${image}" holds no filesystem that blkid recognises (damaged superblock?); e2fsck -n says: ${await fsckSays(ctx, device)}`,
+    {input: `cos-img/filename=${ctx.plan.config.imageFile ?? image}`, hint: DAMAGED_HINT},
+  );
+}
+
+const DAMAGED_HINT =
+  'Boot another entry (passive or recovery) and upgrade or reset to rewrite the image; nothing was written to it or to the images partition.';
+
+/**
+ * What a read-only, forced e2fsck finds on `device`. Its findings go to stdout and its exit code
+ * is 4 or 8 on a damaged filesystem, so it runs as a plain tool.
+ */
+async function fsckSays(ctx: StepContext, device: string): Promise<string> {
+  const argv = e2fsckArgs(device, {mode: 'force', repair: 'no'}) ?? [];
+  try {
+    const r = await ctx.sys.run(argv, {
+      okExitCodes: [1, 2, 4, 8, 12, 16],
+      timeoutMs: 60_000,
+      signal: ctx.signal,
+    });
+    return fsckFindings(`${r.stdout}\n${r.stderr}`) || `nothing (exit ${r.exitCode})`;
+  } catch (err) {
+    if (err instanceof SysError && err.code === 'ABORT_ERR') throw err;
+    return (err as Error).message;
+  }
+}
+
+/** The lines of e2fsck's output that say what is wrong (not its banner or its pass headings). */
+function fsckFindings(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^e2fsck \d|^Pass \d/.test(l));
+  const telling = lines.filter((l) =>
+    /super-?block|magic|corrupt|short read|invalid|bad|error|inode|journal|directory/i.test(l),
+  );
+  return (telling.length ? telling : lines).slice(0, 2).join('; ');
 }
 
 // The generator's sysroot.mount, dracut's root "devexists" hook and initrd-root-device.target wait
@@ -91,5 +153,17 @@ export async function mountRoot(ctx: StepContext): Promise<void> {
   const device = ctx.boot.loopDevice;
   if (!root || !device)
     throw new BootError('no root image is attached', {hint: 'attach-image must run first; see its error.'});
-  await mountDevice(ctx, deviceMountSpec(root), {timeoutSec: 0, device});
+  try {
+    await mountDevice(ctx, deviceMountSpec(root), {timeoutSec: 0, device});
+  } catch (err) {
+    if (err instanceof SysError && err.code === 'ABORT_ERR') throw err;
+    // The kernel's EINVAL says little: name the image, and what a read-only e2fsck finds in it (a
+    // zeroed inode table leaves the superblock, and so the label, intact).
+    const image = ctx.plan.image ?? device;
+    const file = ctx.plan.config.imageFile ?? image;
+    throw new BootError(
+      `Root image "${image}" (${device}) cannot be mounted: ${(err as Error).message}; e2fsck -n says: ${await fsckSays(ctx, device)}`,
+      {input: `cos-img/filename=${file}`, hint: DAMAGED_HINT},
+    );
+  }
 }

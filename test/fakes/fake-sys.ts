@@ -24,6 +24,8 @@ import {
 export interface FakeDevice {
   device: string;
   info: BlockInfo;
+  /** Probing finds no filesystem on it (a damaged superblock): `info` is not answered. */
+  blank?: boolean;
 }
 
 /** Answers a tool run: `undefined` is success with no output; a non-zero exit throws unless `okExitCodes`. */
@@ -39,8 +41,11 @@ export interface FakeSysOptions {
   files?: Record<string, string>;
   /** How tools answer; default: exit 0. */
   run?: RunScript;
-  /** What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE. */
-  loopInfo?: BlockInfo;
+  /**
+   * What the filesystem of an attached image says about itself; default ext4 labelled COS_ACTIVE.
+   * `null`: probing finds no filesystem (a damaged superblock).
+   */
+  loopInfo?: BlockInfo | null;
   /** Tools on PATH (`findTool`), e.g. `['lvm', 'mdadm']`; default none. */
   tools?: string[];
   /**
@@ -86,7 +91,7 @@ export class FakeSys implements Sys {
   /** LUKS containers; a test may add or open some (set `openAs`) as a tool run would. */
   readonly luks: LuksContainer[];
   private readonly script: RunScript;
-  private readonly loopInfo: BlockInfo;
+  private readonly loopInfo: BlockInfo | null;
   private readonly tools: string[];
   private readonly udev: NonNullable<FakeSysOptions['udev']>;
   private readonly key: 'key' | 'timeout';
@@ -99,7 +104,7 @@ export class FakeSys implements Sys {
     this.devices = [...(opts.devices ?? [])];
     this.luks = [...(opts.luks ?? [])];
     this.script = opts.run ?? (() => undefined);
-    this.loopInfo = opts.loopInfo ?? {fstype: 'ext4', label: 'COS_ACTIVE'};
+    this.loopInfo = opts.loopInfo === undefined ? {fstype: 'ext4', label: 'COS_ACTIVE'} : opts.loopInfo;
     this.tools = opts.tools ?? [];
     this.udev = opts.udev ?? 'running';
     this.key = opts.key ?? 'timeout';
@@ -363,7 +368,9 @@ export class FakeSys implements Sys {
     if (attached) return attached;
     const device = `/dev/loop${this.nextLoop++}`;
     this.loops.set(key, device);
-    this.devices.push({device, info: {...this.loopInfo}});
+    this.devices.push(
+      this.loopInfo ? {device, info: {...this.loopInfo}} : {device, info: {fstype: ''}, blank: true},
+    );
     return device;
   }
 
@@ -424,7 +431,8 @@ export class FakeSys implements Sys {
 
   async probe(device: string) {
     this.check(`probe ${device}`);
-    return this.devices.find((d) => d.device === device)?.info;
+    const found = this.devices.find((d) => d.device === device);
+    return found?.blank ? undefined : found?.info;
   }
 
   async fsck(device: string, opts: FsckOptions): Promise<FsckResult> {

@@ -1,0 +1,120 @@
+// Fault fixtures (issue 13): root images damaged the ways a fleet meets them, a disk whose images
+// partition holds them, and a check of which partitions a boot wrote to.
+import {join} from 'node:path';
+import {CACHE_DIR, cachedDir, hashInputs} from './cache.ts';
+import {buildDisk} from './disk.ts';
+import {runBuild} from './exec.ts';
+import {bootDisk, buildImageSet, standardLayout} from './fixtures.ts';
+import type {ImageSet} from './image.ts';
+import {type BootResult, createOverlay} from './qemu.ts';
+
+// Bumped when the damage below changes.
+const RECIPE = 'damaged-images-v1';
+
+export interface DamagedImages {
+  /** active.img with its primary superblock zeroed: blkid finds no filesystem. */
+  badSuperblock: string;
+  /** active.img with group 0's inode table zeroed: the superblock (label COS_ACTIVE) is intact, the root inode is not. */
+  noInodeTable: string;
+}
+
+export async function buildDamagedImages(images: ImageSet): Promise<DamagedImages> {
+  const dir = await cachedDir('damaged-images', hashInputs([RECIPE, images.dir]), async (tmp) => {
+    const copy = (name: string) =>
+      runBuild(['cp', '--sparse=always', images.images.active, join(tmp, name)]).then(() => join(tmp, name));
+    const zero = (file: string, bs: number, seek: number, count: number) =>
+      runBuild([
+        'dd',
+        'if=/dev/zero',
+        `of=${file}`,
+        `bs=${bs}`,
+        `seek=${seek}`,
+        `count=${count}`,
+        'conv=notrunc',
+      ]);
+    await zero(await copy('bad-superblock.img'), 1024, 1, 1);
+    const noInodes = await copy('no-inode-table.img');
+    const dump = await runBuild(['dumpe2fs', noInodes]);
+    const blockSize = Number(/^Block size:\s+(\d+)/m.exec(dump)?.[1]);
+    const table = /Inode table at (\d+)-(\d+)/.exec(dump);
+    if (!blockSize || !table?.[1] || !table[2]) throw new Error(`dumpe2fs ${noInodes}: no inode table found`);
+    const first = Number(table[1]);
+    await zero(noInodes, blockSize, first, Number(table[2]) - first + 1);
+  });
+  return {badSuperblock: join(dir, 'bad-superblock.img'), noInodeTable: join(dir, 'no-inode-table.img')};
+}
+
+/**
+ * The standard disk whose COS_STATE also holds the damaged images, and a passive.img that is a copy
+ * of active.img never relabelled (label COS_ACTIVE): an upgrade interrupted between the copy and
+ * the relabel.
+ */
+export async function buildFaultyImagesDisk(images: ImageSet): Promise<string> {
+  const damaged = await buildDamagedImages(images);
+  return buildDisk(
+    'faulty-images',
+    standardLayout(images, {
+      COS_STATE: {
+        label: 'COS_STATE',
+        content: {
+          kind: 'files',
+          files: {
+            'cOS/active.img': images.images.active,
+            'cOS/passive.img': images.images.active,
+            'cOS/bad-superblock.img': damaged.badSuperblock,
+            'cOS/no-inode-table.img': damaged.noInodeTable,
+          },
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * The bytes of partition `name` (its GPT name, which is its label here) that a boot wrote to its
+ * qcow2 overlay: the overlay's own clusters (depth 0) that fall inside the partition.
+ */
+export async function bytesWrittenTo(overlay: string, base: string, name: string): Promise<number> {
+  const table = JSON.parse(await runBuild(['sfdisk', '--json', base])) as {
+    partitiontable: {sectorsize?: number; partitions: Array<{start: number; size: number; name?: string}>};
+  };
+  const sector = table.partitiontable.sectorsize ?? 512;
+  const part = table.partitiontable.partitions.find((p) => p.name === name);
+  if (!part) throw new Error(`${base} has no partition named ${name}`);
+  const [from, to] = [part.start * sector, (part.start + part.size) * sector];
+  const map = JSON.parse(await runBuild(['qemu-img', 'map', '--output=json', overlay])) as Array<{
+    start: number;
+    length: number;
+    depth: number;
+    data: boolean;
+  }>;
+  return map
+    .filter((e) => e.depth === 0 && e.data)
+    .reduce((n, e) => n + Math.max(0, Math.min(to, e.start + e.length) - Math.max(from, e.start)), 0);
+}
+
+// The end of the failure screen (src/boot/failure-action.ts): everything above it is on the
+// console by then, and holding it the full 90 s would only cost TCG time.
+export const FAILURE_SCREEN_END =
+  /Powering off in \d+ s \(rd\.shell=0 rd\.emergency=poweroff\): press any key/;
+
+/**
+ * Boots the faulty-images disk with `append` (plus rd.shell=0 rd.emergency=poweroff) and stops QEMU
+ * once the failure screen is painted; returns the boot and what it wrote to COS_STATE.
+ */
+export async function bootToFailure(
+  name: string,
+  append: string,
+): Promise<{boot: BootResult; stateBytesWritten: number}> {
+  const images = await buildImageSet();
+  const base = await buildFaultyImagesDisk(images);
+  const overlay = await createOverlay(base, join(CACHE_DIR, 'overlays', `${name}.qcow2`));
+  const boot = await bootDisk(images, base, {
+    name,
+    append: `${append} rd.shell=0 rd.emergency=poweroff`,
+    overlay,
+    timeoutSec: 240,
+    stopOn: FAILURE_SCREEN_END,
+  });
+  return {boot, stateBytesWritten: await bytesWrittenTo(overlay, base, 'COS_STATE')};
+}
