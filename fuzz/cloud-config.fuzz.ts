@@ -3,11 +3,7 @@
 // a place in the file and names keys that are in it.
 import assert from 'node:assert/strict';
 import {describe, it} from 'vitest';
-import {
-  SUPPORTED_DIRECTIVES,
-  UNSUPPORTED_CONDITIONS,
-  UNSUPPORTED_DIRECTIVES,
-} from '../src/stages/directives.ts';
+import {SUPPORTED_DIRECTIVES, UNSUPPORTED_DIRECTIVES} from '../src/stages/directives.ts';
 import {parseCloudConfig} from '../src/stages/parse-config.ts';
 import {fuzz} from './lib.ts';
 import {expectKeysInText, expectPointsInto, yamlText} from './yaml-input.ts';
@@ -16,7 +12,15 @@ const FILE = '/oem/90_custom.yaml';
 const VOCABULARY = [
   ...['name', 'stages', 'rootfs', 'initramfs', 'rootfs.before', 'initramfs.after', 'boot', '<<'],
   ...SUPPORTED_DIRECTIVES,
-  ...UNSUPPORTED_CONDITIONS,
+  ...[
+    'only_service_manager',
+    'only_arch',
+    'systemd',
+    'openrc',
+    '{{ .Values.os.name }}',
+    '{{ trunc 4',
+    '(?i)debian',
+  ],
   ...UNSUPPORTED_DIRECTIVES,
   ...['path', 'content', 'encoding', 'permissions', 'owner', 'group', 'enable', 'disable', 'mask'],
   ...['start', 'overrides', 'uid', 'gid', 'passwd', 'shell', 'homedir', 'groups', 'ssh_authorized_keys'],
