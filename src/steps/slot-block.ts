@@ -17,13 +17,15 @@ export const STATE_DIR = '/run/initramfs/cos-state';
 const PRIVATE_MOUNT = '/run/immucore/cos-state';
 const STATE_LABEL = 'COS_STATE';
 
-/** Where COS_STATE is mounted now, and whether read-only; undefined when it is not mounted. */
+/**
+ * Where COS_STATE is mounted now, and whether read-only; undefined when it is not mounted. Found by
+ * its device, not by the directory: a recovery boot mounts COS_RECOVERY on /run/initramfs/cos-state.
+ */
 async function findStateMount(sys: Sys): Promise<{target: string; readOnly: boolean} | undefined> {
   const device = await sys.findDevice(`LABEL=${STATE_LABEL}`);
-  const mounts = await sys.listMounts();
-  const hit =
-    mounts.find((m) => m.target === STATE_DIR) ??
-    (device ? mounts.find((m) => m.source === device && m.root === '/') : undefined);
+  if (!device) return undefined;
+  const whole = (await sys.listMounts()).filter((m) => m.source === device && m.root === '/');
+  const hit = whole.find((m) => m.target === STATE_DIR) ?? whole[0];
   return hit ? {target: hit.target, readOnly: hit.options.includes('ro')} : undefined;
 }
 
