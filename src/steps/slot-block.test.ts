@@ -4,10 +4,6 @@ import {describe, expect, it} from 'vitest';
 import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {readSlotView} from './slot-block.ts';
 
-const BLOCK = `# GRUB Environment Block\nimmucore_good_active=no\nimmucore_good_passive=no\n`.padEnd(
-  1024,
-  '#',
-);
 const DEVICES = [
   {device: '/dev/vda4', info: {fstype: 'ext4', label: 'COS_STATE'}},
   {device: '/dev/vda3', info: {fstype: 'ext4', label: 'COS_RECOVERY'}},
