@@ -15,6 +15,7 @@ import {isSlot, renderAssessment} from '../assess/describe.ts';
 import {parseAssessmentCmdline} from '../boot/assessment-cmdline.ts';
 import {UsageError} from '../boot/errors.ts';
 import {decideBootState} from '../boot/state.ts';
+import {readCmdlineText} from '../inputs/read-inputs.ts';
 import {changeSlotBlock, readSlotView} from '../steps/slot-block.ts';
 import {LinuxSys} from '../sys/linux.ts';
 
@@ -100,7 +101,7 @@ export class SlotMarkBadCommand extends Command {
 /** The slot named, else the one this boot is a try of, else the booted one. */
 async function slotOf(given: string | undefined, root: string | undefined): Promise<Slot> {
   if (given && isSlot(given)) return given;
-  const cmdline = (await new LinuxSys({root: root ?? '/'}).readText('/proc/cmdline')) ?? '';
+  const cmdline = await readCmdlineText(new LinuxSys({root: root ?? '/'}));
   const booted = parseAssessmentCmdline(cmdline).trying ?? decideBootState({raw: cmdline}).state;
   if (isSlot(booted)) return booted;
   throw new UsageError(`This boot is ${booted}, not a slot: name the slot to mark`, {

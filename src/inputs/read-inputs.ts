@@ -56,7 +56,8 @@ export async function readInputs(sys: Sys, want: InputsWanted = {}): Promise<Inp
   return {config: parseCmdline(cmdline), ...(layout === undefined ? {} : {layout})};
 }
 
-async function readCmdlineText(sys: Sys): Promise<string> {
+/** The kernel command line's text ('' when it cannot be read): the one reader of CMDLINE_FILE. */
+export async function readCmdlineText(sys: Sys): Promise<string> {
   return (await sys.readText(CMDLINE_FILE)) ?? '';
 }
 

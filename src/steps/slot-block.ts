@@ -9,6 +9,7 @@ import {type AssessmentReport, BLOCK_FILE, describeAssessment} from '../assess/d
 import {applyEnvChanges, envVars, parseEnvBlock, renderEnvBlock} from '../assess/grubenv.ts';
 import {UsageError} from '../boot/errors.ts';
 import {decideBootState} from '../boot/state.ts';
+import {readCmdlineText} from '../inputs/read-inputs.ts';
 import {readEnvBlockFile, writeEnvBlockInPlace} from '../sys/env-block-file.ts';
 import type {Sys} from '../sys/sys.ts';
 import {readBlockVars} from './read-assessment.ts';
@@ -63,7 +64,7 @@ export interface SlotView {
 
 /** The block and this boot's cmdline, described; a missing or damaged block is in `problem`. */
 export async function readSlotView(sys: Sys): Promise<SlotView> {
-  const cmdline = (await sys.readText('/proc/cmdline')) ?? '';
+  const cmdline = await readCmdlineText(sys);
   const bootState = decideBootState({raw: cmdline}).state;
   return withStateMounted(sys, false, async (dir) => {
     const path = `${dir}/${BLOCK_FILE}`;
