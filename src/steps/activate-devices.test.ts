@@ -18,8 +18,23 @@ const TYPICAL: RunScript = (argv) => {
   return undefined;
 };
 
-function run(tools: string[], opts: {cmdline?: string; script?: RunScript} = {}) {
-  const sys = new FakeSys({tools, run: opts.script ?? TYPICAL});
+/** A udev database: kernel name → [size in sectors, ID_FS_TYPE, or null for a device without a record]. */
+type UdevDisks = Record<string, [number, string | null]>;
+
+function udevFiles(disks: UdevDisks): Record<string, string> {
+  const files: Record<string, string> = {'/run/udev/data/n1': 'I:1\n'};
+  Object.entries(disks).forEach(([name, [size, type]], i) => {
+    files[`/sys/class/block/${name}/size`] = `${size}\n`;
+    files[`/sys/class/block/${name}/dev`] = `254:${i}\n`;
+    if (type !== null)
+      files[`/run/udev/data/b254:${i}`] =
+        `S:disk/by-path/x\nE:ID_FS_TYPE=${type}\nE:ID_PART_ENTRY_NUMBER=${i}\n`;
+  });
+  return files;
+}
+
+function run(tools: string[], opts: {cmdline?: string; script?: RunScript; udev?: UdevDisks} = {}) {
+  const sys = new FakeSys({tools, run: opts.script ?? TYPICAL, files: opts.udev ? udevFiles(opts.udev) : {}});
   const ctx = stepContext(sys, {cmdline: opts.cmdline ?? ACTIVE_CMDLINE, step: 'activate-devices'});
   return {sys, ctx};
 }
@@ -88,6 +103,60 @@ describe('activateDevices', () => {
       'md arrays assembled: mdadm: /dev/md/0 has been started with 2 drives.',
       'no LVM volume groups to activate',
     ]);
+  });
+
+  const byUdev = [
+    {
+      name: 'runs neither tool when udev found no physical volume and no array member',
+      udev: {vda: [4096, ''], vda1: [2048, 'ext4'], vda2: [2048, 'crypto_LUKS'], loop0: [0, null]},
+      calls: [SETTLE],
+      said: [
+        'no md RAID member on any disk (udev): no md RAID arrays to activate',
+        'no LVM physical volume on any disk (udev): no LVM volume groups to activate',
+      ],
+    },
+    {
+      name: 'runs lvm alone for a physical volume',
+      udev: {vda: [4096, ''], vda5: [2048, 'LVM2_member']},
+      calls: [SETTLE, LVM],
+      said: [
+        'no md RAID member on any disk (udev): no md RAID arrays to activate',
+        'LVM: 1 logical volume(s) in volume group "vg0" now active',
+      ],
+    },
+    {
+      name: 'runs mdadm alone for array members when it assembles nothing',
+      udev: {vda1: [2048, 'linux_raid_member'], vdb1: [2048, 'linux_raid_member']},
+      calls: [SETTLE, MD],
+      said: [
+        'no md arrays to assemble',
+        'no LVM physical volume on any disk (udev): no LVM volume groups to activate',
+      ],
+    },
+    {
+      name: 'runs both tools when a sized device has no udev record (cannot tell)',
+      udev: {vda1: [2048, 'ext4'], vdb: [2048, null]},
+      calls: [SETTLE, MD, LVM],
+      said: ['no md arrays to assemble', 'LVM: 1 logical volume(s) in volume group "vg0" now active'],
+    },
+  ] satisfies Array<{name: string; udev: UdevDisks; calls: string[]; said: string[]}>;
+  it.each(byUdev)('$name', async ({udev, calls, said}) => {
+    const {sys, ctx} = run(['lvm', 'mdadm'], {udev});
+    await activateDevices(ctx);
+    expect(sys.calls).toEqual(calls);
+    expect(infos(ctx)).toEqual(said);
+  });
+
+  it('runs lvm after an array was assembled, though udev saw no physical volume before it', async () => {
+    const {sys, ctx} = run(['lvm', 'mdadm'], {
+      udev: {vda1: [2048, 'linux_raid_member'], vdb1: [2048, 'linux_raid_member']},
+      script: (argv) =>
+        argv[0] === 'mdadm'
+          ? {exitCode: 0, stdout: '', stderr: 'mdadm: /dev/md/0 has been started with 2 drives.'}
+          : TYPICAL(argv, {}),
+    });
+    await activateDevices(ctx);
+    expect(sys.calls).toEqual([SETTLE, MD, LVM]);
   });
 
   it('activates what is there when udev does not settle in time', async () => {

@@ -6,14 +6,24 @@
 import {BootError, hintOf} from '../boot/errors.ts';
 import {lvmActivateArgs, mdadmAssembleArgs, mdadmAssembleOutcome, udevadmSettleArgs} from '../sys/argv.ts';
 import {SysError} from '../sys/sys.ts';
+import {readUdevFsTypes} from '../sys/udev-db.ts';
 import type {StepContext} from './context.ts';
+
+interface Activated {
+  said: string;
+  /** Something new appeared (an array assembled, a volume group activated). */
+  activated: boolean;
+}
 
 interface Stack {
   tool: string;
   what: string;
   switch: string;
+  /** The `ID_FS_TYPE`s udev gives a device this tool activates from. */
+  members: readonly string[];
+  memberName: string;
   enabled: (ctx: StepContext) => boolean;
-  activate: (ctx: StepContext) => Promise<string>;
+  activate: (ctx: StepContext) => Promise<Activated>;
 }
 
 // md first: an LVM physical volume may sit on an array (the other way round is rare).
@@ -22,6 +32,9 @@ const STACKS: Stack[] = [
     tool: 'mdadm',
     what: 'md RAID arrays',
     switch: 'rd.md=0',
+    // mdadm also assembles Intel Matrix and DDF firmware RAID.
+    members: ['linux_raid_member', 'isw_raid_member', 'ddf_raid_member'],
+    memberName: 'md RAID member',
     enabled: (ctx) => ctx.plan.config.activate.md,
     activate: assembleMd,
   },
@@ -29,6 +42,8 @@ const STACKS: Stack[] = [
     tool: 'lvm',
     what: 'LVM volume groups',
     switch: 'rd.lvm=0',
+    members: ['LVM2_member'],
+    memberName: 'LVM physical volume',
     enabled: (ctx) => ctx.plan.config.activate.lvm,
     activate: activateLvm,
   },
@@ -51,10 +66,21 @@ export async function activateDevices(ctx: StepContext): Promise<void> {
     return;
   }
   await settleDevices(ctx);
+  // What udev found on the disks: a tool with nothing to activate from is not run. Unknown (no
+  // udev database) runs every tool, as dracut would.
+  const types = await readUdevFsTypes(ctx.sys);
   const failed: string[] = [];
+  let appeared = false;
   for (const stack of present) {
+    // An array just assembled may itself hold a physical volume, which udev has not probed yet.
+    if (types && !appeared && ![...types.values()].some((t) => stack.members.includes(t))) {
+      ctx.log.info(`no ${stack.memberName} on any disk (udev): no ${stack.what} to activate`);
+      continue;
+    }
     try {
-      ctx.log.info(await stack.activate(ctx));
+      const {said, activated} = await stack.activate(ctx);
+      ctx.log.info(said);
+      appeared ||= activated;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       failed.push(`${stack.what}: ${message}`);
@@ -91,7 +117,7 @@ async function settleDevices(ctx: StepContext): Promise<void> {
   }
 }
 
-async function assembleMd(ctx: StepContext): Promise<string> {
+async function assembleMd(ctx: StepContext): Promise<Activated> {
   const argv = mdadmAssembleArgs();
   const r = await ctx.sys.run(argv, {okExitCodes: [1, 2], signal: ctx.signal});
   const outcome = mdadmAssembleOutcome(r.exitCode, r.stderr);
@@ -104,14 +130,18 @@ async function assembleMd(ctx: StepContext): Promise<string> {
       stderr: r.stderr,
     });
   }
-  return outcome === 'none' ? 'no md arrays to assemble' : `md arrays assembled: ${said}`;
+  return outcome === 'none'
+    ? {said: 'no md arrays to assemble', activated: false}
+    : {said: `md arrays assembled: ${said}`, activated: true};
 }
 
-async function activateLvm(ctx: StepContext): Promise<string> {
+async function activateLvm(ctx: StepContext): Promise<Activated> {
   const r = await ctx.sys.run(lvmActivateArgs(), {signal: ctx.signal});
   const said = `${r.stdout}\n${r.stderr}`
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  return said.length ? `LVM: ${said.join('; ')}` : 'no LVM volume groups to activate';
+  return said.length
+    ? {said: `LVM: ${said.join('; ')}`, activated: true}
+    : {said: 'no LVM volume groups to activate', activated: false};
 }
