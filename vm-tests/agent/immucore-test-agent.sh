@@ -18,7 +18,7 @@
 #                                    multi-user.target, after this unit): the agent hands itself
 #                                    to a transient unit ordered after it and exits
 #   immucore.test.slot=1             include `immucore slot status --json` as "slot"
-#   immucore.test.analyze=1          after the report, print on the console where the boot's time
+#   immucore.test.analyze=1          before the report, print on the console where the boot's time
 #                                    went: systemd's own journal (unit start/finish, monotonic
 #                                    times) and the loaded modules (for tuning the test image)
 #   immucore.test.luks=provision     first: encrypt partitions as Kairos' kcrypt does (luks.sh);
@@ -213,6 +213,16 @@ jq -cn \
         immucoreJournal: $journal
     }' > "$out/facts.json" || echo '{"agentError":"jq failed"}' > "$out/facts.json"
 
+# Before the report: the harness stops QEMU once it has the report. The facts' uptime is read
+# above, so this costs the measured boot nothing but the harness's own boot time.
+if [ "$analyze" = 1 ]; then
+    {
+        echo "immucore-test-agent: analyze: agent started at $started s, facts done at $uptime s"
+        journalctl -b _PID=1 -o short-monotonic --no-pager 2>/dev/null | grep -E 'Starting|Started|Finished|Reached target|Deactivated' | sed 's/^/analyze: /'
+        echo "analyze: modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+    } > /dev/console
+fi
+
 # The facts go to the second serial port, which the harness gives the agent alone: on the console,
 # kernel messages and systemd's status lines can land in the middle of the JSON line. Without that
 # port (a VM started by other means) they go to the console. One redirection for the three lines.
@@ -237,14 +247,6 @@ drain_console() {
     done
 }
 drain_console
-if [ "$analyze" = 1 ]; then
-    {
-        echo "immucore-test-agent: analyze: agent started at $started s, facts done at $uptime s"
-        journalctl -b _PID=1 -o short-monotonic --no-pager 2>/dev/null | grep -E 'Starting|Started|Finished|Reached target|Deactivated' | sed 's/^/analyze: /'
-        echo "analyze: modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
-    } > /dev/console
-    drain_console
-fi
 
 (
     IFS=,
