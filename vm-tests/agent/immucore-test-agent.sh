@@ -18,6 +18,9 @@
 #                                    multi-user.target, after this unit): the agent hands itself
 #                                    to a transient unit ordered after it and exits
 #   immucore.test.slot=1             include `immucore slot status --json` as "slot"
+#   immucore.test.analyze=1          before the report, print on the console where the boot's time
+#                                    went: systemd's own journal (unit start/finish, monotonic
+#                                    times) and the loaded modules (for tuning the test image)
 #   immucore.test.luks=provision     first: encrypt partitions as Kairos' kcrypt does (luks.sh);
 #   immucore.test.luks=status        or: record `immucore status`; both in /run/immucore-test/luks.txt
 set -u
@@ -25,7 +28,7 @@ read -r started _ < /proc/uptime
 out=/run/immucore-test
 mkdir -p "$out"
 
-agent=on poweroff=1 files= writes= time=0 hog=0 after= slot=0
+agent=on poweroff=1 files= writes= time=0 hog=0 after= slot=0 analyze=0
 read -r cmdline < /proc/cmdline
 for word in $cmdline; do
     case "$word" in
@@ -37,6 +40,7 @@ for word in $cmdline; do
         immucore.test.hog=1) hog=1 ;;
         immucore.test.after=*) after="${word#*=}" ;;
         immucore.test.slot=1) slot=1 ;;
+        immucore.test.analyze=1) analyze=1 ;;
         immucore.test.luks=*) luks="${word#*=}" ;;
     esac
 done
@@ -72,10 +76,6 @@ fi
     jq -cn --argjson n "$n" "$@" '[range($n) | {($ARGS.named["p\(.)"]): $ARGS.named["f\(.)"]}] | add // {}'
 ) > "$out/files.json"
 # nohang's units, and with immucore.test.hog=1 the hog: who nohang kills, who survives.
-unit_state() { # <unit>: {"enabled":..,"active":..}
-    jq -cn --arg e "$(systemctl is-enabled "$1" 2>/dev/null)" --arg a "$(systemctl is-active "$1" 2>/dev/null)" \
-        '{enabled: $e, active: $a}'
-}
 wait_until() { # <seconds> <command...>: 0 once the command succeeds, 1 after the time is up
     n=$(($1 * 5))
     shift
@@ -137,20 +137,29 @@ else
     journalctl -b -u nohang.service -o cat --no-pager > "$out/nohang-journal.txt" 2>/dev/null
 fi
 echo "$hogJson" > "$out/hog.json"
+# Both nohang units in one systemctl call (each call costs a busy PID 1 and a TCG CPU ~1 s):
+# UnitFileState and ActiveState are what `is-enabled` and `is-active` print ('' and "inactive" for
+# a unit that does not exist); one block of Key=value lines per unit, blocks apart by a blank line.
+systemctl show -p Id -p UnitFileState -p ActiveState -p ExecStart -p DropInPaths \
+    nohang.service nohang-desktop.service > "$out/nohang-show.txt" 2>/dev/null
 jq -cn \
-    --argjson nohang "$(unit_state nohang.service)" --argjson desktop "$(unit_state nohang-desktop.service)" \
-    --arg execStart "$(systemctl show -p ExecStart --value nohang.service 2>/dev/null)" \
-    --arg dropIns "$(systemctl show -p DropInPaths --value nohang.service 2>/dev/null)" \
+    --rawfile show "$out/nohang-show.txt" \
     --rawfile journal "$out/nohang-journal.txt" --slurpfile hog "$out/hog.json" \
-    '{units: {"nohang.service": $nohang, "nohang-desktop.service": $desktop}, execStart: $execStart,
-      dropIns: ($dropIns | split(" ") | map(select(length > 0))), journal: $journal, hog: $hog[0]}' \
+    '($show | split("\n\n") | map(split("\n") | map(select(contains("=")) | index("=") as $i | {(.[:$i]): .[$i + 1:]}) | add // {})
+        | map(select(.Id != null) | {(.Id): .}) | add // {}) as $u
+     | {units: ({"nohang.service": $u["nohang.service"], "nohang-desktop.service": $u["nohang-desktop.service"]}
+            | map_values({enabled: (.UnitFileState // ""), active: (.ActiveState // "inactive")})),
+        execStart: ($u["nohang.service"].ExecStart // ""),
+        dropIns: ($u["nohang.service"].DropInPaths // "" | split(" ") | map(select(length > 0))),
+        journal: $journal, hog: $hog[0]}' \
     > "$out/memory.json" 2>/dev/null || echo '{"error":"jq failed"}' > "$out/memory.json"
-systemctl list-units --failed --plain --no-legend 2>/dev/null | awk '{print $1}' > "$out/failed.txt"
+systemctl list-units --failed --plain --no-legend > "$out/failed.txt" 2>/dev/null
 journalctl -b -u immucore.service -o short-monotonic --no-pager > "$out/immucore-journal.txt" 2>/dev/null
-cp /run/immucore/report.json "$out/report.txt" 2>/dev/null || : > "$out/report.txt"
-cp /etc/fstab "$out/fstab.txt" 2>/dev/null || : > "$out/fstab.txt"
-cp /etc/immucore-test-image "$out/marker.txt" 2>/dev/null || : > "$out/marker.txt"
-cat /proc/sys/kernel/random/boot_id > "$out/boot-id.txt"
+# The final jq reads these in place (a missing one as empty): no copy, no process of its own.
+report=/run/immucore/report.json fstab=/etc/fstab marker=/etc/immucore-test-image
+[ -r "$report" ] || report=/dev/null
+[ -r "$fstab" ] || fstab=/dev/null
+[ -r "$marker" ] || marker=/dev/null
 # Monotonic µs: when the initrd's systemd started and when the booted system's did (switch-root).
 systemctl show -p InitRDTimestampMonotonic -p UserspaceTimestampMonotonic > "$out/timing.txt" 2>/dev/null
 # Start-up cost of the binary under this CPU (TCG): ms of a first and a second run of each.
@@ -172,10 +181,10 @@ jq -cn \
     --arg uptime "$uptime" \
     --arg started "$started" \
     --rawfile cmdline /proc/cmdline \
-    --rawfile bootId "$out/boot-id.txt" \
-    --rawfile marker "$out/marker.txt" \
-    --rawfile fstab "$out/fstab.txt" \
-    --rawfile report "$out/report.txt" \
+    --rawfile bootId /proc/sys/kernel/random/boot_id \
+    --rawfile marker "$marker" \
+    --rawfile fstab "$fstab" \
+    --rawfile report "$report" \
     --rawfile journal "$out/immucore-journal.txt" \
     --rawfile failed "$out/failed.txt" \
     --rawfile timing "$out/timing.txt" \
@@ -196,13 +205,23 @@ jq -cn \
         report: (if $report == "" then null else ($report | try fromjson catch $report) end),
         fstab: (if $fstab == "" then null else $fstab end),
         files: $files[0],
-        failedUnits: ($failed | split("\n") | map(select(length > 0))),
+        failedUnits: ($failed | split("\n") | map(sub("^\\s+"; "") | split(" ")[0] // "") | map(select(length > 0))),
         binaryMs: $binaryMs[0],
         memory: $memory[0],
         slot: $slot[0],
         timing: ($timing | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1] | tonumber? // null)}) | add // {}),
         immucoreJournal: $journal
     }' > "$out/facts.json" || echo '{"agentError":"jq failed"}' > "$out/facts.json"
+
+# Before the report: the harness stops QEMU once it has the report. The facts' uptime is read
+# above, so this costs the measured boot nothing but the harness's own boot time.
+if [ "$analyze" = 1 ]; then
+    {
+        echo "immucore-test-agent: analyze: agent started at $started s, facts done at $uptime s"
+        journalctl -b _PID=1 -o short-monotonic --no-pager 2>/dev/null | grep -E 'Starting|Started|Finished|Reached target|Deactivated' | sed 's/^/analyze: /'
+        echo "analyze: modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+    } > /dev/console
+fi
 
 # The facts go to the second serial port, which the harness gives the agent alone: on the console,
 # kernel messages and systemd's status lines can land in the middle of the JSON line. Without that

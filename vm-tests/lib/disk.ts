@@ -19,10 +19,12 @@ export type PartitionContent =
   /** An existing filesystem image, copied as is (relabelled when `label` differs). */
   | {kind: 'image'; image: string}
   /** An LVM physical volume with one volume group `vg` and one logical volume `lv` holding `content`. */
-  | {kind: 'lvm'; vg: string; lv: string; content: FilesystemContent};
+  | {kind: 'lvm'; vg: string; lv: string; content: FilesystemContent}
+  /** A finished partition filesystem from the cache (a `shared` one), copied in as it is. */
+  | {kind: 'prebuilt'; file: string};
 
 /** What a filesystem is made of (everything but a volume manager around it). */
-export type FilesystemContent = Exclude<PartitionContent, {kind: 'lvm'}>;
+export type FilesystemContent = Exclude<PartitionContent, {kind: 'lvm'} | {kind: 'prebuilt'}>;
 
 export interface PartitionSpec {
   /** Filesystem label (and GPT partition name): COS_OEM, COS_STATE, ... */
@@ -32,21 +34,49 @@ export interface PartitionSpec {
   extraMiB?: number;
   /** GPT partition name when it differs from the label (Kairos names them `persistent`, `oem`...). */
   partName?: string;
+  /**
+   * Build this filesystem once into the cache (`fs-<label>-<key>`) and copy it into every disk that
+   * has the same one: COS_STATE and COS_RECOVERY of the standard layout hold the same GiBs of
+   * images on six disks, and `mkfs.ext4 -d` writing them was most of each disk's build.
+   */
+  shared?: boolean;
 }
 
 const BIOS_BOOT_TYPE = '21686148-6449-6E6F-744E-656564454649';
 const LINUX_FS_TYPE = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
 const RECIPE = 'disk-v1';
+const SHARED_RECIPE = 'shared-fs-v1';
 // LVM's extent size here: the logical volume is a whole number of them.
 const EXTENT_MIB = 4;
 
 /** Builds (or finds in the cache) a raw GPT disk with these partitions, in this order. */
-export async function buildDisk(name: string, partitions: readonly PartitionSpec[]): Promise<string> {
+export async function buildDisk(name: string, specs: readonly PartitionSpec[]): Promise<string> {
+  // Shared filesystems first: each is its own cache entry, built under the build lock, which the
+  // disk's own build below holds too (the lock is not reentrant).
+  const partitions: PartitionSpec[] = [];
+  for (const p of specs) partitions.push(p.shared ? await sharedFilesystem(p) : p);
   const key = hashInputs([RECIPE, name, JSON.stringify(partitions), ...(await contentHashes(partitions))]);
   const dir = await cachedDir(`disk-${name}`, key, (tmp) =>
     timed(`disk ${name}`, () => assemble(tmp, partitions)).then(() => undefined),
   );
   return join(dir, 'disk.raw');
+}
+
+async function sharedFilesystem(p: PartitionSpec): Promise<PartitionSpec> {
+  const content = p.content;
+  if (content.kind === 'lvm' || content.kind === 'prebuilt') return p;
+  const key = hashInputs([
+    SHARED_RECIPE,
+    p.label,
+    String(p.extraMiB ?? ''),
+    JSON.stringify(content),
+    ...(await contentHashes([p])),
+  ]);
+  const dir = await cachedDir(`fs-${p.label}`, key, async (tmp) => {
+    await timed(`filesystem ${p.label}`, () => makeFilesystem(tmp, 0, {...p, content}, join(tmp, 'fs.ext4')));
+  });
+  const {shared: _, extraMiB: __, ...rest} = p;
+  return {...rest, content: {kind: 'prebuilt', file: join(dir, 'fs.ext4')}};
 }
 
 // Source files are hashed by path, size and mtime: rehashing multi-GiB images on every run would
@@ -59,7 +89,9 @@ async function contentHashes(partitions: readonly PartitionSpec[]): Promise<stri
         ? [c.image]
         : c.kind === 'lvm'
           ? sourcesOf(c.content)
-          : [];
+          : c.kind === 'prebuilt'
+            ? [c.file]
+            : [];
   const sources = partitions.flatMap((p) => sourcesOf(p.content));
   return Promise.all(
     sources.map(async (s) => {
@@ -70,10 +102,15 @@ async function contentHashes(partitions: readonly PartitionSpec[]): Promise<stri
 }
 
 async function assemble(tmp: string, partitions: readonly PartitionSpec[]): Promise<void> {
-  const filesystems: Array<{name: string; file: string; sizeMiB: number}> = [];
+  const filesystems: Array<{name: string; file: string; sizeMiB: number; cached?: boolean}> = [];
   for (const [i, p] of partitions.entries()) {
     const file = join(tmp, `part${i}.ext4`);
     const c = p.content;
+    if (c.kind === 'prebuilt') {
+      const sizeMiB = Math.ceil((await stat(c.file)).size / 1024 / 1024);
+      filesystems.push({name: p.partName ?? p.label, file: c.file, sizeMiB, cached: true});
+      continue;
+    }
     const sizeMiB =
       c.kind === 'lvm'
         ? await makeLvmVolume(tmp, i, {...p, content: c.content}, c, file)
@@ -103,7 +140,7 @@ async function assemble(tmp: string, partitions: readonly PartitionSpec[]): Prom
       'status=none',
     ]);
     startMiB += f.sizeMiB;
-    await rm(f.file);
+    if (!f.cached) await rm(f.file);
   }
 }
 

@@ -15,13 +15,18 @@ export function standardLayout(
 ): PartitionSpec[] {
   const defaults: PartitionSpec[] = [
     {label: 'COS_OEM', content: {kind: 'empty'}},
-    {label: 'COS_RECOVERY', content: {kind: 'files', files: {'cOS/recovery.img': images.images.recovery}}},
+    {
+      label: 'COS_RECOVERY',
+      content: {kind: 'files', files: {'cOS/recovery.img': images.images.recovery}},
+      shared: true,
+    },
     {
       label: 'COS_STATE',
       content: {
         kind: 'files',
         files: {'cOS/active.img': images.images.active, 'cOS/passive.img': images.images.passive},
       },
+      shared: true,
     },
     {label: 'COS_PERSISTENT', content: {kind: 'empty'}, extraMiB: 256},
   ];

@@ -87,6 +87,10 @@ export interface BootResult {
 // (an LVM boot took 294 s of a 300 s limit so). IMMUCORE_VM_TIMEOUT_SCALE sets the factor.
 const TIMEOUT_SCALE = Number(process.env.IMMUCORE_VM_TIMEOUT_SCALE ?? '2') || 2;
 
+// Words appended to every -kernel boot's cmdline, for measuring: IMMUCORE_VM_APPEND=
+// immucore.test.analyze=1 has the agent print where the booted system's time went.
+const EXTRA_APPEND = process.env.IMMUCORE_VM_APPEND ? ` ${process.env.IMMUCORE_VM_APPEND}` : '';
+
 // After the agent's report the guest powers off; give it this long before QEMU is killed.
 const POWEROFF_GRACE_MS = 30_000;
 
@@ -173,7 +177,14 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
     'virtio-rng-pci',
     ...(opts.firmwareBoot
       ? []
-      : ['-kernel', opts.kernel, '-initrd', opts.initrd, '-append', `console=ttyS0 panic=-1 ${opts.append}`]),
+      : [
+          '-kernel',
+          opts.kernel,
+          '-initrd',
+          opts.initrd,
+          '-append',
+          `console=ttyS0 panic=-1 ${opts.append}${EXTRA_APPEND}`,
+        ]),
     '-drive',
     `file=${opts.disk},if=virtio,format=qcow2,cache=unsafe`,
   ];
