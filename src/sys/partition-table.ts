@@ -162,9 +162,11 @@ export async function parentDisk(
   device: string,
 ): Promise<{disk: string; number: number} | undefined> {
   const name = device.split('/').at(-1) ?? '';
-  const number = Number((await sys.readText(`/sys/class/block/${name}/partition`))?.trim());
-  if (!Number.isInteger(number) || number <= 0) return undefined;
+  // /sys/class/block/vda2 → /sys/devices/…/block/vda/vda2: the parent directory is the disk.
   const real = await sys.realpath(`/sys/class/block/${name}`);
-  const disk = real?.split('/').at(-2);
+  if (!real) return undefined;
+  const number = Number((await sys.readText(`${real}/partition`))?.trim());
+  if (!Number.isInteger(number) || number <= 0) return undefined;
+  const disk = real.split('/').at(-2);
   return disk ? {disk: `/dev/${disk}`, number} : undefined;
 }
