@@ -106,6 +106,11 @@ install() {
     # such as `chown -R root:admin /oem`, `sed -i`, `ln -sf`; `users`: useradd/usermod; modules).
     # Optional: a missing one fails only the step that calls it, naming the tool.
     inst_multiple -o touch sed grep chown chmod ln rm mv mkdir cat useradd usermod groupadd modprobe hostname
+    # `layout` (sfdisk edits the table, partx tells the kernel, resize2fs/mkfs.* the filesystems) and
+    # `datasource` (the cidata/config-2 media are iso9660 or vfat, mounted read-only).
+    inst_multiple -o sfdisk partx blockdev stat resize2fs mkfs.ext2 mkfs.ext3 mkfs.ext4 mkfs.vfat mkfs.xfs \
+        mkfs.btrfs mkswap
+    hostonly='' instmods isofs vfat nls_cp437 nls_iso8859-1 nls_utf8
 
     if ! dracut_module_included dmsquash-live; then
         dwarning "immucore: no dmsquash-live in this initramfs (not installed, or a hostonly build): live media and the squashfs recovery (root=live:...) will not boot"

@@ -6,6 +6,7 @@ import {closestName} from '../util/closest-name.ts';
 export const SUPPORTED_DIRECTIVES = [
   'name',
   'if',
+  'after',
   'node',
   'only_os',
   'only_os_version',
@@ -28,6 +29,8 @@ export const SUPPORTED_DIRECTIVES = [
   'systemctl',
   'environment',
   'environment_file',
+  'datasource',
+  'layout',
 ] as const;
 
 /** yip directives that need the network, a package manager or a booted system: not run here. */
@@ -35,12 +38,9 @@ export const UNSUPPORTED_DIRECTIVES = [
   'downloads',
   'git',
   'systemd_firstboot',
-  'datasource',
-  'layout',
   'packages',
   'package_pins',
   'unpack_images',
-  'after',
 ];
 
 /** The hint for an unsupported directive, by what it is. */

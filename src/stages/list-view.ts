@@ -29,6 +29,23 @@ export function describeStep(step: StageStep): string[] {
     out.push(
       `environment → ${step.environmentFile ?? '/etc/environment'} (${step.environment.map(([k]) => k).join(', ')})`,
     );
+  if (step.datasource)
+    out.push(
+      `datasource ${step.datasource.providers.join(' ') || '(no local provider)'} → ${step.datasource.path}${step.datasource.skipped.length > 0 ? ` (skips ${step.datasource.skipped.join(' ')}: network)` : ''}`,
+    );
+  if (step.layout) {
+    const {device, expand, add} = step.layout;
+    const what = [
+      ...(add.length > 0
+        ? [
+            `add ${add.map((a) => `${a.pLabel ?? a.fsLabel ?? '?'} ${a.sizeMiB || 'rest'}MiB ${a.filesystem}`).join(', ')}`,
+          ]
+        : []),
+      ...(expand ? [`grow last partition to ${expand.sizeMiB ? `${expand.sizeMiB} MiB` : 'the end'}`] : []),
+    ];
+    out.push(`layout on ${device.label ? `the disk of ${device.label}` : device.path}: ${what.join('; ')}`);
+  }
+  if (step.after.length > 0) out.push(`after ${step.after.join(', ')}`);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // sources in source order. Pure: the runner and `immucore stages list` both print from this.
 import type {Problem} from '../boot/problem.ts';
 import type {LoadedSources} from './load.ts';
+import {orderSteps} from './step-order.ts';
 import {
   type LocatedStep,
   type PlannedStep,
@@ -14,10 +15,13 @@ import {
 
 export function planStage(stage: StageName, loaded: LoadedSources): StagePlan {
   const steps: PlannedStep[] = [];
-  for (const part of stageParts(stage))
+  for (const part of stageParts(stage)) {
+    const inPart: Array<PlannedStep & {source: string}> = [];
     for (const source of loaded.sources)
       for (const located of source.stages.get(part) ?? [])
-        steps.push({...located, part, label: stepLabel(part, located)});
+        inPart.push({...located, part, label: stepLabel(part, located), source: source.name || source.file});
+    steps.push(...orderPart(inPart));
+  }
 
   const unsupported = new Map<string, string[]>();
   for (const s of steps)
@@ -40,6 +44,34 @@ export function planStage(stage: StageName, loaded: LoadedSources): StagePlan {
     errors,
     warnings,
   };
+}
+
+/** A part's steps in yip's `after:` order; a step in an `after:` cycle comes last, with an error. */
+function orderPart(inPart: Array<PlannedStep & {source: string}>): PlannedStep[] {
+  if (!inPart.some((p) => p.step.after.length > 0)) return inPart.map(({source: _, ...p}) => p);
+  const {order, errors, warnings} = orderSteps(
+    inPart.map((p) => ({
+      source: p.source,
+      after: p.step.after,
+      label: p.label,
+      ...(p.step.name ? {name: p.step.name} : {}),
+    })),
+  );
+  const stuck = inPart.map((_, i) => i).filter((i) => errors.has(i));
+  return [...order, ...stuck].map((i) => {
+    const {source: _, ...p} = inPart[i] as PlannedStep & {source: string};
+    const error = errors.get(i);
+    const warning = warnings.get(i);
+    if (!error && !warning) return p;
+    return {
+      ...p,
+      step: {
+        ...p.step,
+        errors: error ? [...p.step.errors, error] : p.step.errors,
+        warnings: warning ? [...p.step.warnings, warning] : p.step.warnings,
+      },
+    };
+  });
 }
 
 /** `rootfs.after "Merge the custom layout" (/system/oem/05_layout.yaml:30 stages.rootfs.after[0])` */

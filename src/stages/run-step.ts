@@ -2,16 +2,20 @@
 // files, commands, delete_entities, hostname, sysctl, users, keys, modules, timesyncd, systemctl,
 // environment). A failing directive does not stop the next one, as in yip; the step then fails
 // with every failure named.
+
+import {pullDatasource} from './directives/datasource.ts';
 import {deleteEntities, ensureEntities} from './directives/entities.ts';
 import {writeEnvironment} from './directives/environment.ts';
 import {DirectiveError} from './directives/errors.ts';
 import {writeDirectories, writeFiles} from './directives/files.ts';
+import {applyLayout} from './directives/layout.ts';
 import {writeDns, writeTimesyncd} from './directives/network-time.ts';
 import {loadModules, writeHostname, writeSysctl} from './directives/system.ts';
 import {runSystemctl} from './directives/systemctl.ts';
 import {writeAuthorizedKeys, writeUsers} from './directives/users.ts';
+import type {LayoutSpec} from './layout-plan.ts';
 import type {StepEnv} from './step-env.ts';
-import type {DnsSpec, StageStep} from './types.ts';
+import type {DatasourceSpec, DnsSpec, StageStep} from './types.ts';
 import {isHostname} from './validate-step.ts';
 
 export type StepOutcome = {ran: true} | {ran: false; reason: string};
@@ -49,6 +53,12 @@ const DIRECTIVES: Directive[] = [
     (s) => s.environment.length > 0,
     (e, s) => writeEnvironment(e, s.environment, s.environmentFile),
   ],
+  [
+    'datasource',
+    (s) => s.datasource !== undefined,
+    (e, s) => pullDatasource(e, s.datasource as DatasourceSpec),
+  ],
+  ['layout', (s) => s.layout !== undefined, (e, s) => applyLayout(e, s.layout as LayoutSpec)],
 ];
 
 /** Run the step; `ran: false` when its `if` said no. Throws a DirectiveError when a directive failed. */

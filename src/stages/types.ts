@@ -2,6 +2,7 @@
 // and validation, and where each step came from so every message can name its file and line.
 import type {Problem} from '../boot/problem.ts';
 import type {RootFacts, StepConditions} from './conditions.ts';
+import type {LayoutSpec} from './layout-plan.ts';
 
 /** The stages immucore runs; each runs `<stage>.before`, `<stage>`, `<stage>.after`. */
 export const STAGES = ['rootfs', 'initramfs'] as const;
@@ -79,10 +80,22 @@ export interface DnsSpec {
   path: string;
 }
 
+/** `datasource`: the providers to try and where the user data goes (yip: /run/config). */
+export interface DatasourceSpec {
+  /** Those immucore can read in the initramfs: `cdrom`, `config-drive`, `file`. */
+  providers: string[];
+  /** The network ones named (aws, gcp…): skipped with a warning. */
+  skipped: string[];
+  path: string;
+  userdataName: string;
+}
+
 /** One step of a stage, as validated. Empty lists and absent fields mean "nothing to do". */
 export interface StageStep {
   name?: string;
   if?: string;
+  /** `after:` names of the steps this one waits for (yip's `<file or config name>.<step name>`). */
+  after: string[];
   /** yip's static conditions (only_os, only_arch…), decided against the stage root's facts. */
   conditions: StepConditions;
   commands: string[];
@@ -100,6 +113,10 @@ export interface StageStep {
   timesyncd: Array<[string, string]>;
   ensureEntities: EntitySpec[];
   deleteEntities: EntitySpec[];
+  /** `layout`: grow the last partition of a disk, add partitions. */
+  layout?: LayoutSpec;
+  /** `datasource`: user data from a cidata/config-2 medium. */
+  datasource?: DatasourceSpec;
   /** `authorized_keys`: user → keys to add to that user's ~/.ssh/authorized_keys. */
   authorizedKeys: Array<[string, string[]]>;
   /** Our own addition to yip's format: seconds for the whole step. */

@@ -1,6 +1,8 @@
 // The entries of a step's lists and mappings: files, directories, users; each with its own path
 // (`stages.rootfs[0].files[1].permissions`) in every message.
+
 import type {FieldReader} from './fields.ts';
+import {type LayoutSpec, partitionKind} from './layout-plan.ts';
 import type {DirectorySpec, EntitySpec, FileSpec, UserSpec} from './types.ts';
 
 const ENCODINGS = ['', 'b64', 'base64', 'gz', 'gzip', 'gz+base64', 'gzip+base64', 'gz+b64', 'gzip+b64'];
@@ -170,4 +172,82 @@ export function readEntity(r: FieldReader, node: unknown, at: string): EntitySpe
       : r.string(e, `${at}.entity`);
   const path = f.has('path') ? absolute(r, f.get('path'), `${at}.path`) : undefined;
   return entity === undefined ? undefined : {entity, ...(path ? {path} : {})};
+}
+
+/** `layout:` as yip reads it: device (label or path), expand_partition, add_partitions (sizes in MiB). */
+export function readLayout(r: FieldReader, node: unknown, at: string): LayoutSpec | undefined {
+  const f = fieldsOf(r, node, at, ['device', 'expand_partition', 'add_partitions']);
+  if (!f) return undefined;
+  const d = f.has('device')
+    ? fieldsOf(r, f.get('device'), `${at}.device`, ['label', 'path', 'init_disk', 'disk_name'])
+    : undefined;
+  const label = d?.has('label') ? r.string(d.get('label'), `${at}.device.label`) : undefined;
+  const path = d?.has('path') ? r.string(d.get('path'), `${at}.device.path`) : undefined;
+  if (d?.has('init_disk'))
+    return r.fail(
+      d.get('init_disk'),
+      `${at}.device.init_disk`,
+      'is not supported: immucore never writes a new partition table over a disk',
+      'Partition the disk when installing (kairos-agent install), not at boot.',
+    );
+  if (!label && !path)
+    return r.fail(
+      node,
+      `${at}.device`,
+      'names no disk',
+      'Give device.label (a filesystem label on the disk) or device.path.',
+    );
+  if (path?.startsWith('script://'))
+    return r.fail(
+      node,
+      `${at}.device.path`,
+      'script:// paths are not supported',
+      'Give the disk as a path or by label.',
+    );
+  const spec: LayoutSpec = {device: {...(label ? {label} : {}), ...(path && !label ? {path} : {})}, add: []};
+  if (f.has('expand_partition')) {
+    const e = r.isNull(f.get('expand_partition'))
+      ? undefined
+      : fieldsOf(r, f.get('expand_partition'), `${at}.expand_partition`, ['size']);
+    const size = e?.has('size') ? r.count(e.get('size'), `${at}.expand_partition.size`) : 0;
+    if (size === undefined) return undefined;
+    spec.expand = {sizeMiB: size};
+  }
+  for (const [i, item] of (f.has('add_partitions')
+    ? (r.items(f.get('add_partitions'), `${at}.add_partitions`, 'partitions') ?? [])
+    : []
+  ).entries()) {
+    const pat = `${at}.add_partitions[${i}]`;
+    const pf = fieldsOf(r, item, pat, ['fsLabel', 'size', 'pLabel', 'filesystem', 'bootable']);
+    if (!pf) return undefined;
+    const fsLabel = pf.has('fsLabel') ? r.string(pf.get('fsLabel'), `${pat}.fsLabel`) : undefined;
+    const pLabel = pf.has('pLabel') ? r.string(pf.get('pLabel'), `${pat}.pLabel`) : undefined;
+    const sizeMiB = pf.has('size') ? r.count(pf.get('size'), `${pat}.size`) : 0;
+    const filesystem =
+      (pf.has('filesystem') ? r.string(pf.get('filesystem'), `${pat}.filesystem`) : undefined) || 'ext2';
+    const bootable = pf.has('bootable') ? (r.boolean(pf.get('bootable'), `${pat}.bootable`) ?? false) : false;
+    if (sizeMiB === undefined) return undefined;
+    if (!partitionKind(filesystem, bootable))
+      return r.fail(
+        pf.get('filesystem'),
+        `${pat}.filesystem`,
+        `"${filesystem}" is not a filesystem yip knows`,
+        'Use ext2, ext3, ext4, xfs, btrfs, fat, vfat, swap or none.',
+      );
+    if (filesystem === 'xfs' && fsLabel && fsLabel.length > 12)
+      return r.fail(
+        pf.get('fsLabel'),
+        `${pat}.fsLabel`,
+        'is longer than the 12 characters an xfs label holds',
+        'Shorten the label.',
+      );
+    spec.add.push({
+      sizeMiB,
+      filesystem,
+      bootable,
+      ...(fsLabel ? {fsLabel} : {}),
+      ...(pLabel ? {pLabel} : {}),
+    });
+  }
+  return spec;
 }

@@ -137,6 +137,46 @@ describe('readStep', () => {
       want: {commands: ['echo hi'], errors: []},
     },
     {
+      name: 'after in yip form and as plain names',
+      body: 'after: [{name: "/oem/10_a.yaml.one"}, two]',
+      want: {after: ['/oem/10_a.yaml.one', 'two']},
+    },
+    {
+      name: "Kairos' layout: grow the disk of COS_PERSISTENT to its end",
+      body: 'layout:\n  device: {label: COS_PERSISTENT}\n  expand_partition: {size: 0}',
+      want: {layout: {device: {label: 'COS_PERSISTENT'}, expand: {sizeMiB: 0}, add: []}},
+    },
+    {
+      name: 'layout add_partitions, filesystem ext2 by default (as yip)',
+      body: 'layout:\n  device: {path: /dev/vda}\n  add_partitions:\n    - {fsLabel: DATA, size: 100}\n    - {pLabel: efi, size: 32, filesystem: vfat, bootable: true}',
+      want: {
+        layout: {
+          device: {path: '/dev/vda'},
+          add: [
+            {fsLabel: 'DATA', sizeMiB: 100, filesystem: 'ext2', bootable: false},
+            {pLabel: 'efi', sizeMiB: 32, filesystem: 'vfat', bootable: true},
+          ],
+        },
+      },
+    },
+    {
+      name: 'datasource: local providers kept, network ones set aside, yip defaults',
+      body: 'datasource: {providers: [aws, cdrom, config-drive, cdrom]}',
+      want: {
+        datasource: {
+          providers: ['cdrom', 'config-drive'],
+          skipped: ['aws'],
+          path: '/run/config',
+          userdataName: 'userdata.yaml',
+        },
+      },
+    },
+    {
+      name: 'datasource path and userdata_name',
+      body: 'datasource: {providers: [cdrom], path: /oem, userdata_name: 95_userdata.yaml}',
+      want: {datasource: {providers: ['cdrom'], skipped: [], path: '/oem', userdataName: '95_userdata.yaml'}},
+    },
+    {
       name: 'an empty directive is nothing',
       body: 'commands:\nfiles: ~',
       want: {commands: [], files: [], errors: []},
@@ -146,6 +186,12 @@ describe('readStep', () => {
     const step = oneStep(body);
     expect(step.errors).toEqual([]);
     expect(step).toMatchObject(want);
+  });
+
+  it('a layout without expand_partition or add_partitions does nothing', () => {
+    const step = oneStep('layout: {device: {label: COS_PERSISTENT}}');
+    expect(step.errors).toEqual([]);
+    expect(step.layout).toBeUndefined();
   });
 
   it('warns when permissions: 644 is decimal and takes it as octal', () => {
@@ -275,6 +321,36 @@ describe('readStep', () => {
       hint: /node-1/,
     },
     {name: 'if as a list', body: 'if: [a]', error: /\.if is a list, not a string/, hint: /string/},
+    {
+      name: 'layout init_disk',
+      body: 'layout: {device: {path: /dev/vdb, init_disk: true}}',
+      error: /init_disk is not supported: immucore never writes a new partition table/,
+      hint: /install/,
+    },
+    {
+      name: 'layout without a disk',
+      body: 'layout: {expand_partition: {size: 0}}',
+      error: /layout\.device names no disk/,
+      hint: /device\.label/,
+    },
+    {
+      name: 'layout with an unknown filesystem',
+      body: 'layout: {device: {label: X}, add_partitions: [{fsLabel: A, filesystem: zfs}]}',
+      error: /"zfs" is not a filesystem yip knows/,
+      hint: /ext4/,
+    },
+    {
+      name: 'an xfs label longer than 12',
+      body: 'layout: {device: {label: X}, add_partitions: [{fsLabel: ABCDEFGHIJKLM, filesystem: xfs}]}',
+      error: /longer than the 12 characters/,
+      hint: /Shorten/,
+    },
+    {
+      name: 'layout with a negative size',
+      body: 'layout: {device: {label: X}, expand_partition: {size: -1}}',
+      error: /size/,
+      hint: /./,
+    },
     {
       name: 'a bad sysctl key',
       body: 'sysctl: {"../x": 1}',

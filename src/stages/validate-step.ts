@@ -1,11 +1,22 @@
 // One stage step, from its YAML node to a StageStep. A step with an error is kept (so `stages list`
 // shows it) but marked not to run: half a step, say without its `if`, could do harm.
+import {isScalar} from 'yaml';
 import {checkGoRegExp} from './conditions.ts';
+import {LOCAL_PROVIDERS, NETWORK_PROVIDERS} from './directives/datasource.ts';
 import {SUPPORTED_DIRECTIVES} from './directives.ts';
 import type {FieldReader} from './fields.ts';
 import {checkTemplate} from './render-step.ts';
 import {DEFAULT_STEP_TIMEOUT_SEC, type StageStep} from './types.ts';
-import {absolute, fieldsOf, listOf, readDirectory, readEntity, readFile, readUser} from './validate-items.ts';
+import {
+  absolute,
+  fieldsOf,
+  listOf,
+  readDirectory,
+  readEntity,
+  readFile,
+  readLayout,
+  readUser,
+} from './validate-items.ts';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HOST_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -14,6 +25,7 @@ const SUPPORTED: readonly string[] = SUPPORTED_DIRECTIVES;
 export function emptyStep(): StageStep {
   return {
     conditions: {},
+    after: [],
     commands: [],
     files: [],
     directories: [],
@@ -63,6 +75,14 @@ function readDirective(
   switch (key) {
     case 'name':
       step.name = r.string(value, at);
+      break;
+    case 'after':
+      for (const [i, item] of (r.items(value, at, 'steps to wait for') ?? []).entries()) {
+        // yip's form is `- name: <file>.<step>`; a bare string is accepted too.
+        const f = isScalar(r.deref(item)) ? undefined : fieldsOf(r, item, `${at}[${i}]`, ['name']);
+        const name = f ? r.string(f.get('name'), `${at}[${i}].name`) : r.string(item, `${at}[${i}]`);
+        if (name) step.after.push(name);
+      }
       break;
     case 'if':
       step.if = templated(r, value, at, r.string(value, at));
@@ -169,6 +189,37 @@ function readDirective(
       for (const [name, spec] of r.entries(value, at, 'a mapping of user names to users') ?? [])
         step.users.push(readUser(r, name, spec, `${at}.${name}`));
       break;
+    case 'datasource': {
+      const f = fieldsOf(r, value, at, ['providers', 'path', 'userdata_name']);
+      const providers = [...new Set(f ? (r.strings(f.get('providers'), `${at}.providers`) ?? []) : [])];
+      const unknown = providers.filter((p) => !LOCAL_PROVIDERS.includes(p) && !NETWORK_PROVIDERS.includes(p));
+      if (unknown.length > 0)
+        r.warn(
+          value,
+          `${at}.providers`,
+          `names unknown providers ${unknown.join(', ')}; ignored (as yip)`,
+          `Use ${[...LOCAL_PROVIDERS, ...NETWORK_PROVIDERS].join(', ')}.`,
+        );
+      const path = f?.has('path') ? absolute(r, f.get('path'), `${at}.path`) : undefined;
+      const name = f?.has('userdata_name')
+        ? r.string(f.get('userdata_name'), `${at}.userdata_name`)
+        : undefined;
+      if (name?.includes('/'))
+        r.fail(value, `${at}.userdata_name`, 'holds a /', 'Give a file name, e.g. userdata.yaml.');
+      else if (f && providers.length > 0)
+        step.datasource = {
+          providers: providers.filter((p) => LOCAL_PROVIDERS.includes(p) && (p !== 'file' || path)),
+          skipped: providers.filter((p) => NETWORK_PROVIDERS.includes(p)),
+          path: path ?? '/run/config',
+          userdataName: name || 'userdata.yaml',
+        };
+      break;
+    }
+    case 'layout': {
+      const layout = readLayout(r, value, at);
+      if (layout && (layout.expand || layout.add.length > 0)) step.layout = layout;
+      break;
+    }
     case 'authorized_keys':
       for (const [user, keys] of r.entries(value, at, 'a mapping of user names to keys') ?? [])
         step.authorizedKeys.push([user, r.strings(keys, `${at}.${user}`) ?? []]);
