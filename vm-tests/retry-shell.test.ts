@@ -33,9 +33,10 @@ describe('immucore retry in the emergency shell continues the boot', () => {
       append: 'root=LABEL=COS_PASSIVE cos-img/filename=/cOS/missing.img',
       timeoutSec: 420,
       input: [
-        // sulogin opens the shell, or first asks for Enter when root has no password entry.
-        {after: /Entering emergency mode[\s\S]*(maintenance[^\n]*:|# )\s*$/, send: '\n'},
-        {after: /# \s*$/, send: `${FIX}\n`},
+        // sulogin asks for Enter ("Press Enter for maintenance\n(or press Control-D to
+        // continue): ") when root has no password entry, or opens the shell at once.
+        {after: /Entering emergency mode[\s\S]*?(Press Enter for maintenance|# )/, send: '\n'},
+        {after: /# /, send: `${FIX}\n`},
         {after: new RegExp(`^${DONE} 0\\r?$`, 'm'), send: 'exit\n'},
       ],
     }));
