@@ -24,6 +24,8 @@ install -m 0755 "$repo/dracut/28immucore/module-setup.sh" "$moddir/module-setup.
 install -m 0755 "$repo/dracut/28immucore/immucore-generator.sh" "$moddir/immucore-generator.sh"
 install -m 0755 "$repo/dracut/28immucore/live-overlay-dirs.sh" "$moddir/live-overlay-dirs.sh"
 install -m 0644 "$repo/dracut/28immucore/immucore.service" "$moddir/immucore.service"
+install -m 0755 "$repo/dracut/28immucore/immucore-emergency.sh" "$moddir/immucore-emergency.sh"
+install -m 0644 "$repo/dracut/28immucore/emergency-banner.txt" "$moddir/emergency-banner.txt"
 install -m 0644 "$repo/dracut/immucore.conf" "$root/etc/dracut.conf.d/10-immucore.conf"
 
 if [ -n "$binary" ]; then

@@ -6,7 +6,9 @@ import {beforeAll, describe, expect, it} from 'vitest';
 import {setNext} from '../src/assess/assessment.ts';
 import type {AgentFacts} from './lib/facts.ts';
 import {bootDisk, buildImageSet} from './lib/fixtures.ts';
-import {buildAssessmentDisk, buildBrokenInitImage} from './lib/grub.ts';
+import {buildAssessmentDisk, buildBrokenInitImage, buildUnhealthyImage} from './lib/grub.ts';
+// Scenario (c) (an unhealthy active falls back: `unhealthy: 'active'`, tries 2, reboots 2) is in
+// commit 2c83620; it is out of the suite until a run of it has passed (see the branch's report).
 import type {BootResult} from './lib/qemu.ts';
 
 const setNextActive = (tries: number) => Object.fromEntries(setNext({}, 'active', tries));
@@ -27,7 +29,7 @@ const slotStatus = (f: AgentFacts) => f.slot as Assessment;
 
 async function bootThroughGrub(
   name: string,
-  opts: {broken: Array<'active' | 'passive'>; tries: number; reboots: number},
+  opts: {broken: Array<'active' | 'passive'>; unhealthy?: 'active'; tries: number; reboots: number},
 ): Promise<{boot: BootResult; facts: AgentFacts}> {
   const images = await buildImageSet();
   const broken = async (slot: 'active' | 'passive', label: string) =>
@@ -37,6 +39,7 @@ async function bootThroughGrub(
     block: setNextActive(opts.tries),
     ...(await broken('active', 'COS_ACTIVE')),
     ...(await broken('passive', 'COS_PASSIVE')),
+    ...(opts.unhealthy ? {active: await buildUnhealthyImage(images.images.active, 'COS_ACTIVE')} : {}),
   });
   const boot = await bootDisk(images, disk, {
     name,

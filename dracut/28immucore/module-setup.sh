@@ -136,6 +136,9 @@ install() {
     done
 
     inst_simple "$moddir/immucore.service" "$systemdsystemunitdir/immucore.service"
+    # The emergency shell's banner names immucore status, timeline, retry and slot.
+    inst_simple "$moddir/emergency-banner.txt" /usr/lib/immucore/emergency-banner.txt
+    inst_hook emergency 50 "$moddir/immucore-emergency.sh"
     inst_script "$moddir/immucore-generator.sh" "$systemdutildir/system-generators/immucore-generator"
 
     # Required by initrd-fs.target: when immucore fails, initrd-fs.target (and with it

@@ -21,6 +21,8 @@ export const REBOOT_ON_FAILURE_SEC = 10;
 
 export type FailureAction =
   | {kind: 'shell'; reason: string}
+  /** `immucore retry` failed again: the emergency shell it runs in stays. */
+  | {kind: 'stay'; reason: string}
   | {kind: 'halt'; reason: string}
   | {kind: 'hold' | 'reboot'; holdSec: number; ending: 'reboot' | 'poweroff'; reason: string};
 
@@ -61,7 +63,13 @@ export function renderFailureAction(a: FailureAction): string[] {
     case 'shell':
       return [
         '  The initrd stops here: you are being dropped to the emergency shell. From there,',
-        '  `immucore status` shows what this boot did and why it stopped.',
+        '  `immucore status` shows what this boot did and why it stopped, `immucore timeline`',
+        '  when each step ran; fix the cause and `immucore retry` runs the boot again.',
+      ];
+    case 'stay':
+      return [
+        '  Still in the emergency shell: fix the cause and run `immucore retry` again;',
+        '  `immucore status` shows every step. `exit` now would run immucore again.',
       ];
     case 'halt':
       return [

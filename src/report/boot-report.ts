@@ -46,6 +46,17 @@ export interface SeedRecord extends SeedCounts {
 
 export type BootStatus = 'ok' | 'degraded' | 'failed' | 'cancelled';
 
+/** A run made by `immucore retry` in the emergency shell, after the run that failed. */
+export interface RetryRecord {
+  /** 1 for the first retry of this boot. */
+  attempt: number;
+  at: string;
+  /** The status of the run before. */
+  previous: BootStatus;
+  /** Steps not run again (a stage that completed before). */
+  skipped?: string[];
+}
+
 export interface BootReport {
   version: 1;
   status: BootStatus;
@@ -80,6 +91,8 @@ export interface BootReport {
   assessment?: AssessmentReport;
   /** Each encrypted volume: its container, how it was found and unlocked, or why not (SPEC §5). */
   encryption?: UnlockRecord[];
+  /** Set when `immucore retry` made this run. */
+  retry?: RetryRecord;
 }
 
 export interface ReportInput {
@@ -99,6 +112,7 @@ export interface ReportInput {
   seeds?: SeedRecord[];
   assessment?: AssessmentReport;
   encryption?: UnlockRecord[];
+  retry?: RetryRecord;
 }
 
 /**
@@ -141,6 +155,7 @@ export function buildReport(input: ReportInput): BootReport {
     ...(input.seeds?.length ? {seeds: input.seeds} : {}),
     ...(input.assessment ? {assessment: input.assessment} : {}),
     ...(input.encryption?.length ? {encryption: input.encryption} : {}),
+    ...(input.retry ? {retry: input.retry} : {}),
   };
 }
 

@@ -2,6 +2,11 @@
 // chrome://tracing: one complete ("X") event per step that ran, on one track per parallel lane.
 import type {StepRecord} from '../dag/index.ts';
 
+/** What the trace needs of a step: the runner's record, or a step of report.json. */
+export type TimedStep = Pick<StepRecord, 'name' | 'outcome' | 'startMs' | 'durationMs' | 'skipReason'> & {
+  error?: {message: string};
+};
+
 export interface TraceEvent {
   name: string;
   cat: string;
@@ -16,9 +21,10 @@ export interface TraceEvent {
 
 /** Steps that overlapped in time go on different lanes (tid), so the trace shows the parallelism. */
 export function renderTimeline(
-  records: StepRecord[],
-  meta: {state: string; status: string},
+  records: readonly TimedStep[],
+  meta: {state: string; status: string; criticalPath?: readonly string[]},
 ): {traceEvents: TraceEvent[]; displayTimeUnit: 'ms'; metadata: Record<string, string>} {
+  const critical = new Set(meta.criticalPath ?? []);
   const ran = records
     .filter((r) => r.startMs !== undefined)
     .sort((a, b) => (a.startMs as number) - (b.startMs as number));
@@ -48,7 +54,11 @@ export function renderTimeline(
       dur: Math.round((r.durationMs ?? 0) * 1000),
       pid: 1,
       tid: lane + 1,
-      args: {outcome: r.outcome, ...(r.error ? {error: r.error.message} : {})},
+      args: {
+        outcome: r.outcome,
+        ...(critical.has(r.name) ? {critical: true} : {}),
+        ...(r.error ? {error: r.error.message} : {}),
+      },
     });
   }
   for (const r of records.filter((x) => x.outcome === 'skipped')) {

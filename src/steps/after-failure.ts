@@ -16,7 +16,7 @@ export interface AfterFailureOptions {
 }
 
 export async function runAfterFailure({sys, log, action, signal, live}: AfterFailureOptions): Promise<void> {
-  if (action.kind === 'shell' || action.kind === 'halt') return;
+  if (action.kind === 'shell' || action.kind === 'halt' || action.kind === 'stay') return;
   const verb = action.ending === 'reboot' ? 'rebooting' : 'powering off';
   if (!live) {
     log.warn(`${action.reason}: not ${verb} outside the initramfs, ignoring.`);

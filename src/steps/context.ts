@@ -10,7 +10,7 @@ import type {StepRecord} from '../dag/index.ts';
 import type {Logger} from '../log/logger.ts';
 import type {EffectivePolicy} from '../memory/policy.ts';
 import type {MemoryReport} from '../memory/report.ts';
-import type {ItemFailure, MountMade, SeedRecord} from '../report/boot-report.ts';
+import type {ItemFailure, MountMade, RetryRecord, SeedRecord} from '../report/boot-report.ts';
 import type {CloudConfigStages, StageContext} from '../stages/runner.ts';
 import type {Sys} from '../sys/sys.ts';
 
@@ -42,6 +42,8 @@ export class BootSession {
   readonly absent = new Set<string>();
   /** unlock-oem waited oemtimeout and no OEM partition appeared: mount-oem does not wait again. */
   oemAbsent = false;
+  /** Set when `immucore retry` runs this boot again (the report says so). */
+  retry?: RetryRecord;
   /** The runner's records so far (the report step runs before the run has ended). */
   readonly records: () => StepRecord[];
   readonly timing: () => {startedAt: Date; durationMs: number};

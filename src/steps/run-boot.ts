@@ -14,6 +14,7 @@ import {bootSteps} from './boot-steps.ts';
 import {runBreakShell} from './break-shell.ts';
 import {BootSession, type StageRunner, type StepContext} from './context.ts';
 import {protectFromOomKiller} from './memory-guard.ts';
+import {completedByRetry, type RetryPlan} from './retried.ts';
 import {
   buildBootReport,
   FAILURE_FILE,
@@ -33,6 +34,11 @@ export interface BootOptions {
   live?: boolean;
   /** Write the JSON log to the root's /run/immucore/immucore.log (default), or not (unit tests). */
   logFile?: boolean;
+  /**
+   * A run of `immucore retry` in the emergency shell: its steps to skip, recorded in the report;
+   * no break shell, and a failure is only shown (the person at the shell decides what is next).
+   */
+  retry?: RetryPlan;
 }
 
 export interface BootOutcome {
@@ -50,6 +56,19 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   const {config} = await readInputs(sys);
   const plan = planBoot(config);
   const log = await openLog(sys, {file: opts.logFile !== false, console: write, debug: config.debug});
+  const retried = opts.retry ? undefined : await completedByRetry(sys);
+  if (retried) {
+    // dracut starts the initrd target again when the emergency shell exits, and with it this unit.
+    log.info(
+      `this boot was completed by \`immucore retry\` (attempt ${retried.retry?.attempt}, ${retried.status}) in the emergency shell: nothing to run again`,
+    );
+    log.flush();
+    return {report: retried, exitCode: 0};
+  }
+  if (opts.retry)
+    log.info(
+      `immucore retry (attempt ${opts.retry.record.attempt}, after a run that ${opts.retry.record.previous === 'cancelled' ? 'was stopped' : 'failed'}): running the plan again`,
+    );
   log.info(`${plan.state.state} boot, ${plan.state.mode} plan, ${plan.steps.length} steps`);
   await protectFromOomKiller(sys, log);
   for (const p of plan.problems)
@@ -65,7 +84,12 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
     records: () => [...records.values()],
     timing,
   });
-  const steps = bootSteps(plan);
+  if (opts.retry) boot.retry = opts.retry.record;
+  const skip = opts.retry?.skip ?? new Map<string, string>();
+  const steps = bootSteps(plan).map((s) => {
+    const why = skip.get(s.name);
+    return why === undefined ? s : {...s, when: () => why};
+  });
   const result = await runSteps(steps, {
     signal,
     context: (step): StepContext => ({
@@ -77,7 +101,7 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       step: step.name,
     }),
     beforeStep: async (step) => {
-      if (config.breakBefore.includes(step.name))
+      if (!opts.retry && config.breakBefore.includes(step.name))
         await runBreakShell({sys, log, step: step.name, live: opts.live === true});
     },
     onEvent: (e) => {
@@ -127,7 +151,9 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       // Stopped by SIGTERM, systemd decides what comes next: nothing is held or rebooted.
       next: cancelled
         ? ({kind: 'shell', reason: 'stopped by SIGTERM'} as const)
-        : decideFailureAction(config),
+        : opts.retry
+          ? ({kind: 'stay', reason: 'immucore retry in the emergency shell'} as const)
+          : decideFailureAction(config),
       cancelled,
     };
     await sys
@@ -135,8 +161,10 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
       .catch((err) =>
         log.error(`cannot write ${FAILURE_FILE}: ${messageOf(err)}; the screen below says it all`),
       );
-    await paintFailureScreen(sys, config.consoles, renderFailureScreen(facts), write, log);
-    await runAfterFailure({sys, log, action: facts.next, signal, live: opts.live === true});
+    // A retry runs in the shell on the console: the screen goes to its output only, and what
+    // comes next is the person's call.
+    await paintFailureScreen(sys, opts.retry ? [] : config.consoles, renderFailureScreen(facts), write, log);
+    if (!opts.retry) await runAfterFailure({sys, log, action: facts.next, signal, live: opts.live === true});
   }
   log.flush();
   return {report, exitCode: result.status === 'cancelled' ? 143 : result.status === 'failed' ? 1 : 0};

@@ -36,6 +36,7 @@ export function buildBootReport(
     seeds: boot.seeds,
     assessment: boot.assessment,
     encryption: boot.unlocks,
+    ...(boot.retry ? {retry: boot.retry} : {}),
     ...timing,
   });
 }
@@ -49,7 +50,11 @@ export function buildBootReport(
 export async function writeBootReport(sys: Sys, report: BootReport, records: StepRecord[]): Promise<void> {
   await sys.mkdirp('/run/immucore');
   await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`, {mode: PRIVATE_MODE});
-  const timeline = renderTimeline(records, {state: report.state, status: report.status});
+  const timeline = renderTimeline(records, {
+    state: report.state,
+    status: report.status,
+    criticalPath: report.criticalPath,
+  });
   await sys.writeText(TIMELINE_FILE, `${JSON.stringify(timeline)}\n`, {mode: PRIVATE_MODE});
 }
 

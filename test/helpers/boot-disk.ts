@@ -116,6 +116,8 @@ export interface BootOptions {
   args?: string[];
   /** Which immucore to run; default the compiled binary. */
   entry?: keyof typeof ENTRY;
+  /** `immucore retry` instead of `immucore run` (the emergency shell's). */
+  command?: 'run' | 'retry';
 }
 
 async function bootOnce(t: TempRoot, devices: string[], cmdline: string, o: BootOptions): Promise<BootRun> {
@@ -126,7 +128,15 @@ async function bootOnce(t: TempRoot, devices: string[], cmdline: string, o: Boot
     await fs.writeFile(t.path('run/cos/cos-layout.env'), o.layout);
   }
   const [cmd, ...pre] = ENTRY[o.entry ?? 'compiled'];
-  const argv = [...pre, 'run', '--root', t.root, '--devices', devices.join(','), ...(o.args ?? [])];
+  const argv = [
+    ...pre,
+    o.command ?? 'run',
+    '--root',
+    t.root,
+    '--devices',
+    devices.join(','),
+    ...(o.args ?? []),
+  ];
   const run = await execa(cmd, argv, {reject: false, all: true});
   const result = {exitCode: run.exitCode, signal: run.signal, all: String(run.all)};
   const reportText = await fs.readFile(t.path('run/immucore/report.json'), 'utf8').catch(() => undefined);

@@ -166,3 +166,46 @@ export async function buildBrokenInitImage(image: string, label: string): Promis
   });
   return join(dir, 'root.img');
 }
+
+/**
+ * A copy of a root image that boots but is unhealthy: a unit in multi-user.target fails, so
+ * immucore-health-check.service fails boot-complete.target. The image's
+ * /etc/default/immucore-assessment (the documented config) sets a 1 s grace before the fallback
+ * reboot, and the test agent is not enabled in it: the agent would power the guest off before
+ * the health check ran; it reports from the boot that follows.
+ */
+export async function buildUnhealthyImage(image: string, label: string): Promise<string> {
+  const key = hashInputs([image, String((await stat(image)).mtimeMs), 'failing-unit-grace-1-no-agent']);
+  const dir = await cachedDir(`unhealthy-${label}`, key, async (tmp) => {
+    const out = join(tmp, 'root.img');
+    await runBuild(['cp', '--sparse=always', image, out]);
+    const unit = join(tmp, 'unit');
+    await writeFile(
+      unit,
+      [
+        '[Unit]',
+        'Description=immucore-test: a unit that fails, so this image is unhealthy',
+        '[Service]',
+        'Type=oneshot',
+        `ExecStart=/bin/sh -c 'echo "immucore-test: this image is unhealthy" > /dev/console; exit 1'`,
+        '',
+      ].join('\n'),
+    );
+    const config = join(tmp, 'assessment');
+    await writeFile(config, 'IMMUCORE_HEALTH_UNITS=*\nIMMUCORE_FALLBACK_GRACE_SEC=1\n');
+    const system = '/etc/systemd/system';
+    await runBuild(['debugfs', '-w', '-f', '-', out], {
+      input: [
+        `write ${unit} ${system}/immucore-test-unhealthy.service`,
+        `sif ${system}/immucore-test-unhealthy.service mode 0100644`,
+        `symlink ${system}/multi-user.target.wants/immucore-test-unhealthy.service ../immucore-test-unhealthy.service`,
+        `rm ${system}/multi-user.target.wants/immucore-test-agent.service`,
+        'rm /etc/default/immucore-assessment',
+        `write ${config} /etc/default/immucore-assessment`,
+        'sif /etc/default/immucore-assessment mode 0100644',
+        '',
+      ].join('\n'),
+    });
+  });
+  return join(dir, 'root.img');
+}
