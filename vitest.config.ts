@@ -6,7 +6,15 @@ import {defineConfig} from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      {test: {name: 'unit', include: ['src/**/*.test.ts']}},
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          // The fast-check properties (500 cases each) take 1-2 s alone and ran past vitest's 5 s
+          // default at load 15: a limit for hangs, not a speed check.
+          testTimeout: 30_000,
+        },
+      },
       {
         test: {
           name: 'integration',
