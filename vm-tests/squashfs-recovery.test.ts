@@ -47,6 +47,7 @@ describe('squashfs recovery from COS_RECOVERY (live plan)', () => {
       sentinel: 'ok',
       'wait-sysroot': 'ok',
       'activate-devices': 'ok',
+      'unlock-oem': 'ok',
       'mount-oem': 'ok',
       'rootfs-stage': 'ok',
       'memory-policy': 'ok',

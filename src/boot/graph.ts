@@ -108,7 +108,10 @@ export const LIVE_GRAPH: readonly GraphStep[] = [
   // dracut has run its initqueue by now, but activates LVM and md only when the cmdline names them
   // (rd.lvm.lv=, rd.md.uuid=, rd.auto): COS_OEM on either still needs this.
   step('activate-devices', [], ACTIVATION_WRITES),
-  step('mount-oem', ['wait-sysroot', 'activate-devices']),
+  // An encrypted OEM (a squashfs recovery of an encrypted install) opens as in the disk plan:
+  // with the cmdline's kcrypt config, the plugins of the live root in /sysroot/system/discovery.
+  step('unlock-oem', ['wait-sysroot', 'activate-devices'], ['/run/immucore']),
+  step('mount-oem', ['wait-sysroot', 'activate-devices', 'unlock-oem']),
   step('rootfs-stage', ['wait-sysroot', 'mount-oem', 'sentinel'], ['/run/cos', '/sysroot/oem']),
   // SPEC §10 gives live and recovery media the recovery memory policy, so the step the §4 live
   // plan leaves out is here; after the rootfs stage, which may set memory_policy.

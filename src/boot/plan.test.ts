@@ -101,6 +101,7 @@ describe('planBoot', () => {
         'sentinel',
         'wait-sysroot',
         'activate-devices',
+        'unlock-oem',
         'mount-oem',
         'rootfs-stage',
         'memory-policy',

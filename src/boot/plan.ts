@@ -66,9 +66,11 @@ export function planBoot(config: BootConfig): BootPlan {
 function planLive(config: BootConfig, state: BootState): BootPlan {
   // rd.immucore.disable means: write the sentinel and nothing else (live media, debugging).
   const oem = !config.disable && state.state !== 'live';
-  // Only mount-oem waits for a device in the live plan: without it, nothing needs activating.
+  // Only unlock-oem/mount-oem wait for a device in the live plan: without OEM, nothing needs activating.
   const keep = (name: StepName) =>
-    config.disable ? name === 'sentinel' : oem || (name !== 'mount-oem' && name !== 'activate-devices');
+    config.disable
+      ? name === 'sentinel'
+      : oem || (name !== 'unlock-oem' && name !== 'mount-oem' && name !== 'activate-devices');
   const steps = LIVE_GRAPH.filter((s) => keep(s.name)).map((s) => ({...s, needs: s.needs.filter(keep)}));
   return {
     state,

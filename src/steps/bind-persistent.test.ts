@@ -118,6 +118,36 @@ describe('bindPersistentPaths', () => {
     });
   });
 
+  it('the persistent volume stayed locked: one failure naming it and the unlock, nothing seeded, no "free space" hint', async () => {
+    const sys = machine();
+    const ctx = stepContext(sys, {
+      layout: `${VOLUME}PERSISTENT_STATE_PATHS="/etc/ssh /home"\n`,
+      step: 'mount-persistent',
+    });
+    ctx.boot.loopDevice = '/dev/loop7';
+    ctx.boot.locked.add('LABEL=COS_PERSISTENT');
+    const err = await stepError(bindPersistentPaths(ctx));
+    expect(err.message).toBe(
+      "LABEL=COS_PERSISTENT holds the persistent state and stayed locked, so no persistent path was bound: /home, /etc/ssh are the image's for this boot, and changes to them are lost at reboot",
+    );
+    expect(err.hint).toMatch(/unlock-volumes failure says why/);
+    expect(err.hint).not.toMatch(/[Ff]ree space/);
+    expect(copiesAndMounts(sys)).toEqual([]);
+    expect(sys.dirs.has(STATE)).toBe(false);
+  });
+
+  it('another locked volume (not the one holding the state) does not stop the persistent paths', async () => {
+    const sys = machine();
+    const ctx = stepContext(sys, {
+      layout: 'VOLUMES="LABEL=COS_PERSISTENT:/usr/local LABEL=DATA:/data"\nPERSISTENT_STATE_PATHS="/home"\n',
+      step: 'mount-persistent',
+    });
+    ctx.boot.loopDevice = '/dev/loop7';
+    ctx.boot.locked.add('LABEL=DATA');
+    await bindPersistentPaths(ctx);
+    expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/home']);
+  });
+
   it('without a way to tell the image, warns and compares the trees on every boot', async () => {
     const sys = machine();
     const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh"\n', {noLoop: true});

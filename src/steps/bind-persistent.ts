@@ -15,6 +15,21 @@ import {SEED_DIR, seedStateDir} from './seed-state.ts';
 
 export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
   const plan = ctx.boot.mountPlan;
+  // The volume that holds the state stayed locked (unlock-volumes says why): seeding into the
+  // image's read-only directory would only fail each path with a "free space" hint that misleads.
+  const holder = plan.volumes
+    .filter((v) => plan.stateTarget === v.target || plan.stateTarget.startsWith(`${v.target}/`))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  if (holder && ctx.boot.locked.has(holder.device)) {
+    const paths = plan.persistent.map((p) => p.path);
+    throw new BootError(
+      `${holder.device} holds the persistent state and stayed locked, so no persistent path was bound: ${paths.join(', ')} are the image's for this boot, and changes to them are lost at reboot`,
+      {
+        input: holder.device,
+        hint: `Open ${holder.device} first: the unlock-volumes failure says why it stayed locked and what to do; the next boot binds the paths again, their state untouched.`,
+      },
+    );
+  }
   const bindMode = plan.persistent.some((p) => p.mode === 'bind');
   const stateTarget = await resolveInSysroot(ctx, plan.stateTarget, {
     what: `The persistent state target ${plan.layout.persistentTarget}`,

@@ -29,10 +29,12 @@ function machine(opts: {
   run?: (argv: readonly string[], o: RunOptions) => RunResult | undefined;
   files?: Record<string, string>;
   tools?: string[];
+  blockEvents?: Array<(sys: FakeSys) => void>;
 }) {
   const inputs: string[] = [];
   const sys: FakeSys = new FakeSys({
     luks: opts.luks,
+    ...(opts.blockEvents ? {blockEvents: opts.blockEvents} : {}),
     tools: opts.tools ?? TOOLS,
     files: {'/sysroot/usr/local/.keep': '', '/sysroot/var/lib/data/.keep': '', ...opts.files},
     devices: [{device: '/dev/vdb1', info: {fstype: 'ext4', label: 'DATA'}}],
@@ -254,7 +256,9 @@ describe('unlockVolumes', () => {
     const mount = stepContext(sys, {layout, step: 'mount-volumes'});
     for (const v of ctx.boot.absent) mount.boot.absent.add(v);
     await stepError(mountVolumes(mount));
-    expect(sys.calls).toContain('waitForBlock LABEL=MISSING or its LUKS container');
+    const waited = sys.calls.filter((c) => c.startsWith('waitForBlock'));
+    expect(waited).toHaveLength(1);
+    expect(waited[0]).toMatch(/LABEL=MISSING/);
     // In mount order: /data (absent: one look), /usr/local (there: the usual bound).
     expect(waits).toEqual([0, 10_000]);
     expect(mount.boot.failures).toEqual([
@@ -317,5 +321,85 @@ describe('unlockOem', () => {
     await mountOem({...ctx, step: 'mount-oem'});
     expect(sys.calls).not.toContain('waitForDevice LABEL=COS_OEM');
     expect(ctx.boot.warnings).toMatchObject([{item: 'LABEL=COS_OEM'}]);
+  });
+});
+
+describe('one look per device event, shared by every waiting volume', () => {
+  const DATA: LuksContainer = {
+    device: '/dev/vdc1',
+    name: 'vdc1',
+    version: 2,
+    label: 'DATA2_LUKS',
+    tokens: [],
+  };
+  const layout = 'VOLUMES="LABEL=COS_PERSISTENT:/usr/local LABEL=DATA2:/data2 LABEL=DATA3:/data3"';
+
+  it('a plain OEM settles unlock-oem with one superblock scan and no LUKS header read', async () => {
+    const {sys} = machine({luks: []});
+    sys.devices.push({device: '/dev/vda2', info: {fstype: 'ext4', label: 'COS_OEM'}});
+    const ctx = stepContext(sys, {step: 'unlock-oem'});
+    await unlockOem(ctx);
+    expect(sys.scans).toEqual({luks: 0, superblocks: 1});
+    expect(ctx.boot.unlocks).toEqual([]);
+    expect(ctx.boot.mappers.size).toBe(0);
+  });
+
+  it('an OEM mapper open already (dm) is still looked up in the headers, and reused', async () => {
+    const {sys} = machine({
+      luks: [{device: '/dev/vda2', name: 'vda2', version: 2, partLabel: 'oem', tokens: [], openAs: 'vda2'}],
+    });
+    sys.devices.push({device: '/dev/mapper/vda2', info: {fstype: 'ext4', label: 'COS_OEM'}});
+    const ctx = stepContext(sys, {step: 'unlock-oem'});
+    await unlockOem(ctx);
+    expect(sys.scans).toEqual({luks: 1, superblocks: 1});
+    expect(ctx.boot.unlocks).toMatchObject([{volume: 'LABEL=COS_OEM', outcome: 'reused'}]);
+  });
+
+  it('three volumes coming one per event: one superblock and one header scan per look, not one per volume', async () => {
+    const {sys} = machine({
+      luks: [],
+      blockEvents: [
+        (s) => s.luks.push(PERSISTENT),
+        (s) => s.devices.push({device: '/dev/vdd1', info: {fstype: 'ext4', label: 'DATA3'}}),
+        (s) => s.luks.push(DATA),
+      ],
+    });
+    const ctx = stepContext(sys, {layout, step: 'unlock-volumes'});
+    await unlockVolumes(ctx);
+    // The first look and one per event: 4 looks. Waiting per volume made it up to 3 scans a look.
+    expect(sys.scans).toEqual({luks: 4, superblocks: 4});
+    expect(sys.calls.filter((c) => c.startsWith('waitForBlock'))).toHaveLength(1);
+    expect(ctx.boot.unlocks.map((u) => `${u.volume} ${u.outcome}`).sort()).toEqual([
+      'LABEL=COS_PERSISTENT unlocked',
+      'LABEL=DATA2 unlocked',
+    ]);
+    expect(ctx.boot.absent.size).toBe(0);
+  });
+
+  it('once every waiting volume is a plain filesystem, the look reads no LUKS header', async () => {
+    const {sys} = machine({
+      luks: [],
+      blockEvents: [
+        (s) => s.devices.push({device: '/dev/vda5', info: {fstype: 'ext4', label: 'COS_PERSISTENT'}}),
+      ],
+    });
+    const ctx = stepContext(sys, {layout: LAYOUT, step: 'unlock-volumes'});
+    await unlockVolumes(ctx);
+    // Look 1: COS_PERSISTENT missing → headers read; look 2: only COS_PERSISTENT pending, plain → none.
+    expect(sys.scans).toEqual({luks: 1, superblocks: 2});
+    expect(ctx.boot.unlocks).toEqual([]);
+    expect(ctx.boot.absent.size).toBe(0);
+  });
+
+  it('a volume that never comes: the others are decided, it alone is absent, after one shared wait', async () => {
+    const {sys} = machine({luks: [PERSISTENT], blockEvents: [() => undefined, () => undefined]});
+    const ctx = stepContext(sys, {
+      layout: 'VOLUMES="LABEL=COS_PERSISTENT:/usr/local LABEL=GONE:/gone"',
+      step: 'unlock-volumes',
+    });
+    await unlockVolumes(ctx);
+    expect(sys.scans).toEqual({luks: 3, superblocks: 3});
+    expect([...ctx.boot.absent]).toEqual(['LABEL=GONE']);
+    expect(ctx.boot.unlocks).toMatchObject([{volume: 'LABEL=COS_PERSISTENT', outcome: 'unlocked'}]);
   });
 });

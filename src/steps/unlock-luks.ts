@@ -7,13 +7,8 @@
 import {parse as parseYaml} from 'yaml';
 import {BootError} from '../boot/errors.ts';
 import {decideKcryptConfig, kcryptSectionOf, parseKcryptCmdline} from '../boot/kcrypt-config.ts';
-import {
-  decideUnlock,
-  describeFoundBy,
-  describeKeySource,
-  type KcryptConfig,
-  type UnlockDecision,
-} from '../boot/luks.ts';
+import {describeFoundBy, describeKeySource, type KcryptConfig, type UnlockDecision} from '../boot/luks.ts';
+import {decideLooked, settledWithoutHeaders} from '../boot/luks-wait.ts';
 import {SysError} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
 import {openContainer} from './luks-keys.ts';
@@ -23,7 +18,8 @@ export async function unlockOem(ctx: StepContext): Promise<void> {
   const oem = ctx.plan.mounts.oem;
   if (!oem) return;
   const kcrypt = kcryptConfig(ctx, []);
-  const found = await waitForVolume(ctx, oem.source, kcrypt, ctx.plan.config.oemTimeoutSec);
+  const found =
+    (await waitForVolumes(ctx, [oem.source], kcrypt, ctx.plan.config.oemTimeoutSec))[0] ?? 'timeout';
   if (found === 'timeout') {
     ctx.boot.oemAbsent = true;
     ctx.log.debug(`no ${oem.source} and no LUKS container for it within ${ctx.plan.config.oemTimeoutSec} s`);
@@ -37,8 +33,13 @@ export async function unlockVolumes(ctx: StepContext): Promise<void> {
   const volumes = ctx.boot.mountPlan.volumes;
   const kcrypt = kcryptConfig(ctx, await readOemConfigs(ctx));
   const timeoutSec = ctx.plan.config.volumeTimeoutSec;
-  // Every wait at once: two missing volumes cost one timeout, as in mount-volumes.
-  const found = await Promise.all(volumes.map((v) => waitForVolume(ctx, v.device, kcrypt, timeoutSec)));
+  // One wait for all: two missing volumes cost one timeout, as in mount-volumes.
+  const found = await waitForVolumes(
+    ctx,
+    volumes.map((v) => v.device),
+    kcrypt,
+    timeoutSec,
+  );
   found.forEach((d, i) => {
     const volume = volumes[i];
     if (d === 'timeout' && volume) ctx.boot.absent.add(volume.device);
@@ -98,38 +99,42 @@ async function unlockDecided(ctx: StepContext, d: Exclude<UnlockDecision, {kind:
 }
 
 /**
- * Wait, on device events, until the volume shows up either as a LUKS container (→ unlock) or as a
- * plain filesystem (→ `none`, mounted as before); `timeout` when neither came.
+ * Wait, on device events, until each volume shows up either as a LUKS container (→ unlock) or as
+ * a plain filesystem (→ `none`, mounted as before); `timeout` for those that did not come. One
+ * wait for all the volumes: each event costs one superblock scan, and one LUKS header scan only
+ * while a volume is not settled by a plain filesystem (src/boot/luks-wait.ts), whatever the number
+ * of volumes. A volume once decided stays decided.
  */
-async function waitForVolume(
+async function waitForVolumes(
   ctx: StepContext,
-  volume: string,
+  volumes: readonly string[],
   kcrypt: KcryptConfig,
   timeoutSec: number,
-): Promise<UnlockDecision | 'timeout'> {
-  let decision: UnlockDecision = {kind: 'none', volume};
+): Promise<Array<UnlockDecision | 'timeout'>> {
+  if (volumes.length === 0) return [];
+  const decided = new Map<string, UnlockDecision>();
   const find = async (): Promise<string | undefined> => {
-    const d = decideUnlock(volume, await ctx.sys.listLuksContainers(), kcrypt);
-    if (d.kind !== 'none') {
-      decision = d;
-      return 'luks';
+    const pending = volumes.filter((v) => !decided.has(v));
+    const looked = await ctx.sys.lookupDevices(pending);
+    const containers = pending.every((v) => settledWithoutHeaders(looked.get(v)))
+      ? undefined
+      : await ctx.sys.listLuksContainers();
+    for (const v of pending) {
+      const d = decideLooked(v, looked.get(v), containers, kcrypt);
+      if (d) decided.set(v, d);
     }
-    // Two devices with the label: the mount reports that, by name; this wait is over.
-    const plain = await ctx.sys
-      .findDevice(volume)
-      .catch((err) => (err instanceof SysError && err.code === 'EDUPLICATE' ? 'duplicate' : undefined));
-    return plain === undefined ? undefined : 'plain';
+    return volumes.every((v) => decided.has(v)) ? 'all' : undefined;
   };
+  const what =
+    volumes.length === 1
+      ? `${volumes[0]} or its LUKS container`
+      : `${volumes.join(', ')} or their LUKS containers`;
   try {
-    await ctx.sys.waitForBlock(`${volume} or its LUKS container`, find, {
-      timeoutMs: timeoutSec * 1000,
-      signal: ctx.signal,
-    });
-    return decision;
+    await ctx.sys.waitForBlock(what, find, {timeoutMs: timeoutSec * 1000, signal: ctx.signal});
   } catch (err) {
-    if (err instanceof SysError && err.code === 'ETIMEDOUT') return 'timeout';
-    throw err;
+    if (!(err instanceof SysError && err.code === 'ETIMEDOUT')) throw err;
   }
+  return volumes.map((v) => decided.get(v) ?? 'timeout');
 }
 
 /** OEM's kcrypt config (when OEM is plain and mounted), then the cmdline's, which wins. */

@@ -13,7 +13,7 @@ import {
   scanBlockDevices,
 } from './block-scan.ts';
 import {formatDevNumber} from './mountinfo.ts';
-import {SysError} from './sys.ts';
+import {type DeviceLookup, SysError} from './sys.ts';
 
 export type DeviceKey = 'LABEL' | 'UUID' | 'PARTLABEL' | 'PARTUUID';
 export type DeviceSpec = {kind: 'path'; path: string} | {kind: DeviceKey; value: string};
@@ -75,8 +75,59 @@ export async function findDevice(spec: string, filter?: DeviceFilter): Promise<s
     });
   }
   if (parsed.kind === 'path') return findByPath(parsed.path, filter);
+  const hit = await matchDevice(spec, parsed, await scanBlockDevices(filter));
+  if (hit) return hit.path;
+  // udev names filesystems we do not read ourselves (btrfs...); in the initramfs it is there.
+  return findByPath(path.join(UDEV_DIRS[parsed.kind], renderUdevName(parsed.value)), filter);
+}
+
+/**
+ * findDevice for several specs from ONE scan of the block devices (a wait for several volumes
+ * looks once per event, not once per volume per event). Each spec: the device and whether
+ * immucore's own superblock read recognised it (`false`: only udev's link or the path names it),
+ * `duplicate` when two devices carry it, `undefined` when none does.
+ */
+export async function lookupDevices(
+  specs: readonly string[],
+  filter?: DeviceFilter,
+): Promise<Map<string, DeviceLookup>> {
+  const out = new Map<string, DeviceLookup>();
+  let scanned: BlockDevice[] | undefined;
+  for (const spec of specs) {
+    const parsed = parseDeviceSpec(spec);
+    if (!parsed) continue;
+    try {
+      if (parsed.kind === 'path') {
+        const device = await findByPath(parsed.path, filter);
+        if (device) out.set(spec, {device, bySuperblock: false});
+        continue;
+      }
+      scanned ??= await scanBlockDevices(filter);
+      const hit = await matchDevice(spec, parsed, scanned);
+      if (hit) {
+        out.set(spec, {device: hit.path, bySuperblock: true});
+        continue;
+      }
+      const linked = await findByPath(
+        path.join(UDEV_DIRS[parsed.kind], renderUdevName(parsed.value)),
+        filter,
+      );
+      if (linked) out.set(spec, {device: linked, bySuperblock: false});
+    } catch (err) {
+      if (err instanceof SysError && err.code === 'EDUPLICATE') out.set(spec, 'duplicate');
+      else throw err;
+    }
+  }
+  return out;
+}
+
+/** The one scanned device `spec` names; throws EDUPLICATE when two do. */
+async function matchDevice(
+  spec: string,
+  parsed: Exclude<DeviceSpec, {kind: 'path'}>,
+  devices: readonly BlockDevice[],
+): Promise<BlockDevice | undefined> {
   const key = parsed.kind;
-  const devices = await scanBlockDevices(filter);
   const hits: BlockDevice[] = [];
   for (const dev of devices) if (await matches(dev, key, parsed.value)) hits.push(dev);
   if (hits.length > 1) {
@@ -86,9 +137,7 @@ export async function findDevice(spec: string, filter?: DeviceFilter): Promise<s
       hint: `Give all but one of them another ${key === 'LABEL' ? 'label (e2label <device> <label>)' : 'identity'}, or detach the stale one (losetup -d); immucore will not guess which one to use.`,
     });
   }
-  if (hits[0]) return hits[0].path;
-  // udev names filesystems we do not read ourselves (btrfs...); in the initramfs it is there.
-  return findByPath(path.join(UDEV_DIRS[key], renderUdevName(parsed.value)), filter);
+  return hits[0];
 }
 
 async function matches(dev: BlockDevice, key: DeviceKey, value: string): Promise<boolean> {

@@ -10,7 +10,7 @@ import {blkidProbeArgs, e2fsckArgs, fsckOutcome, umountArgs, waitKeyArgs} from '
 import {blockInfoFromBlkid, parseBlkidExport} from './blkid.ts';
 import {type DeviceFilter, readBlockInfo} from './block-scan.ts';
 import {copyEntries, copyTree} from './copy-up.ts';
-import {filterFromNames, findDevice, parseDeviceSpec} from './devices.ts';
+import {filterFromNames, findDevice, lookupDevices, parseDeviceSpec} from './devices.ts';
 import {runTool} from './exec.ts';
 import {extCheckReason} from './ext-health.ts';
 import {readFsIdentity} from './fs-identity.ts';
@@ -23,6 +23,7 @@ import {topMountAt} from './mountinfo.ts';
 import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
 import type {
   BlockInfo,
+  DeviceLookup,
   FsckOptions,
   FsckResult,
   KeyWaitOptions,
@@ -266,6 +267,10 @@ export class LinuxSys implements Sys {
 
   findDevice(spec: string): Promise<string | undefined> {
     return findDevice(spec, this.filter);
+  }
+
+  lookupDevices(specs: readonly string[]): Promise<Map<string, DeviceLookup>> {
+    return lookupDevices(specs, this.filter);
   }
 
   waitForDevice(spec: string, opts: WaitOptions): Promise<string> {

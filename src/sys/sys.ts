@@ -88,6 +88,13 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * What Sys.lookupDevices found for one spec: the device, and whether immucore's own superblock
+ * read recognised it (`false`: only udev's link or the path names it; that may be a raw LUKS
+ * device whose header carries the label); `duplicate` when two devices carry it.
+ */
+export type DeviceLookup = {device: string; bySuperblock: boolean} | 'duplicate';
+
 export interface Sys {
   /** The real directory that immucore's `/` stands for. */
   readonly root: string;
@@ -170,6 +177,8 @@ export interface Sys {
   // Block devices.
   /** `LABEL=x`, `UUID=x`, `PARTLABEL=x`, `PARTUUID=x`, `CDLABEL=x` or `/dev/x`; throws on two matches. */
   findDevice(spec: string): Promise<string | undefined>;
+  /** findDevice for several specs from one scan; a spec no device carries is absent from the map. */
+  lookupDevices(specs: readonly string[]): Promise<Map<string, DeviceLookup>>;
   /** Look once, then wait on device events (never a poll); ETIMEDOUT SysError after `timeoutMs`. */
   waitForDevice(spec: string, opts: WaitOptions): Promise<string>;
   /**

@@ -10,6 +10,7 @@ import type {TreeEntry, TreeListing} from '../../src/boot/seed.ts';
 import {resolveUnder} from '../../src/sys/paths.ts';
 import {
   type BlockInfo,
+  type DeviceLookup,
   type FsckOptions,
   type FsckResult,
   type KeyWaitOptions,
@@ -57,6 +58,11 @@ export interface FakeSysOptions {
   key?: 'key' | 'timeout';
   /** LUKS containers, as listLuksContainers finds them. */
   luks?: LuksContainer[];
+  /**
+   * Block device events, for `waitForBlock`: after its first look, each one changes the machine
+   * (a disk comes) and `find` looks once more; then the wait times out. None by default.
+   */
+  blockEvents?: Array<(sys: FakeSys) => void>;
 }
 
 const parentOf = (p: string) => path.posix.dirname(p);
@@ -90,6 +96,9 @@ export class FakeSys implements Sys {
   readonly devices: FakeDevice[];
   /** LUKS containers; a test may add or open some (set `openAs`) as a tool run would. */
   readonly luks: LuksContainer[];
+  /** How many whole-machine scans ran: LUKS headers (listLuksContainers), superblocks (lookupDevices). */
+  readonly scans = {luks: 0, superblocks: 0};
+  private readonly blockEvents: Array<(sys: FakeSys) => void>;
   private readonly script: RunScript;
   private readonly loopInfo: BlockInfo | null;
   private readonly tools: string[];
@@ -103,6 +112,7 @@ export class FakeSys implements Sys {
   constructor(opts: FakeSysOptions = {}) {
     this.devices = [...(opts.devices ?? [])];
     this.luks = [...(opts.luks ?? [])];
+    this.blockEvents = [...(opts.blockEvents ?? [])];
     this.script = opts.run ?? (() => undefined);
     this.loopInfo = opts.loopInfo === undefined ? {fstype: 'ext4', label: 'COS_ACTIVE'} : opts.loopInfo;
     this.tools = opts.tools ?? [];
@@ -392,15 +402,35 @@ export class FakeSys implements Sys {
     return found[0]?.device;
   }
 
+  async lookupDevices(specs: readonly string[]) {
+    this.scans.superblocks++;
+    const out = new Map<string, DeviceLookup>();
+    for (const spec of specs) {
+      try {
+        const device = await this.findDevice(spec);
+        if (device) out.set(spec, {device, bySuperblock: true});
+      } catch (err) {
+        if (err instanceof SysError && err.code === 'EDUPLICATE') out.set(spec, 'duplicate');
+        else throw err;
+      }
+    }
+    return out;
+  }
+
   async listLuksContainers() {
+    this.scans.luks++;
     return this.luks.map((c) => ({...c}));
   }
 
-  /** Answers at once, like waitForDevice: `find` answers now, or the wait times out. */
+  /** `find` answers now, or after one of the `blockEvents`, or the wait times out. */
   async waitForBlock(what: string, find: () => Promise<string | undefined>, opts: WaitOptions) {
     this.record(`waitForBlock ${what}`);
     if (opts.signal?.aborted) throw new SysError(`Waiting for ${what} was cancelled`, {code: 'ABORT_ERR'});
-    const found = await find();
+    let found = await find();
+    while (found === undefined && this.blockEvents.length > 0) {
+      this.blockEvents.shift()?.(this);
+      found = await find();
+    }
     if (found === undefined)
       throw new SysError(`${what} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
     return found;

@@ -36,6 +36,18 @@ describe('findDevice', () => {
     expect(await t.sys.findDevice(stdout.trim())).toBeUndefined();
   });
 
+  it('lookupDevices: several labels from one scan, each found, twinned or missing', async () => {
+    const state = await t.attachLoop(await t.makeExt4Image({label: 'COS_STATE', name: 's.img'}));
+    await t.attachLoop(await t.makeExt4Image({label: 'COS_TWIN', name: 'a.img'}));
+    await t.attachLoop(await t.makeExt4Image({label: 'COS_TWIN', name: 'b.img'}));
+    const got = await t.sys.lookupDevices(['LABEL=COS_STATE', 'LABEL=COS_TWIN', 'LABEL=COS_NOPE', state]);
+    expect(Object.fromEntries(got)).toEqual({
+      'LABEL=COS_STATE': {device: state, bySuperblock: true},
+      'LABEL=COS_TWIN': 'duplicate',
+      [state]: {device: state, bySuperblock: false},
+    });
+  });
+
   it('two devices with one label are an error naming both', async () => {
     const a = await t.attachLoop(await t.makeExt4Image({label: 'COS_TWIN', name: 'a.img'}));
     const b = await t.attachLoop(await t.makeExt4Image({label: 'COS_TWIN', name: 'b.img'}));
