@@ -116,3 +116,26 @@ describe('setEnvVar', () => {
     );
   });
 });
+
+// Cases `npm run fuzz` (fuzz/grubenv.fuzz.ts) found, kept as regression tests.
+describe('found by the fuzzer', () => {
+  const SIG = '# GRUB Environment Block\n';
+  const block = (body: string) =>
+    parseEnvBlock(SIG + body + '#'.repeat(ENV_BLOCK_SIZE - SIG.length - body.length));
+
+  it('set on a name that has two lines leaves one, so load_env reads the new value', () => {
+    const next = setEnvVar(block('a=1\nb=2\na=3\n'), 'a', '');
+    expect(renderEnvBlock(next).startsWith(`${SIG}a=\nb=2\n#`)).toBe(true);
+    expect(envVars(parseEnvBlock(renderEnvBlock(next))).a).toBe('');
+  });
+
+  it('unset removes every line of the name', () => {
+    const next = unsetEnvVar(block('a=1\nb=2\na=3\n'), 'a');
+    expect(envVars(next)).toEqual({b: '2'});
+  });
+
+  it('a variable named like an Object method is read as the block has it, or as absent', () => {
+    expect(envVars(block('')).valueOf).toBeUndefined();
+    expect(envVars(block('constructor=x\n')).constructor).toBe('x');
+  });
+});

@@ -4,9 +4,10 @@
 // Pure. Text is latin1, one character per byte, so lengths here are the block's bytes.
 //
 // Edits follow envblk.c to the byte: `set` rewrites the first line of that name in place and
-// appends a new one after the last line, `unset` removes the first line of that name, and the
-// padding absorbs the difference. The file's size never changes: GRUB writes the block through
-// its block list (save_env) and refuses a file that moved, grew or is sparse.
+// appends a new one after the last line, `unset` removes the line of that name, and the padding
+// absorbs the difference. A name on several lines (never written so by GRUB) is made one line.
+// The file's size never changes: GRUB writes the block through its block list (save_env) and
+// refuses a file that moved, grew or is sparse.
 
 export const ENV_BLOCK_SIGNATURE = '# GRUB Environment Block\n';
 /** The line grub-editenv (2.04+) writes after the signature when it creates a block. */
@@ -80,26 +81,41 @@ export function renderEnvBlock(block: EnvBlock): string {
 
 /** The variables as GRUB's load_env sees them: a later line of the same name wins. */
 export function envVars(block: EnvBlock): Record<string, string> {
-  const vars: Record<string, string> = {};
+  // No prototype: a line named valueOf or __proto__ is a variable like any other, not Object's.
+  const vars: Record<string, string> = Object.create(null);
   for (const line of block.lines) if (line.kind === 'var') vars[line.name] = line.value;
   return vars;
 }
 
-/** grub-editenv `set name=value`: the first line of that name rewritten in place, else appended. */
+/**
+ * grub-editenv `set name=value`: the first line of that name rewritten in place, else appended.
+ * Better than grub-editenv: later lines of the same name (a hand edit, a damaged block) are
+ * removed, since load_env reads the last one and would never see the new value.
+ */
 export function setEnvVar(block: EnvBlock, name: string, value: string): EnvBlock {
   checkName(name);
   const at = block.lines.findIndex((l) => l.kind === 'var' && l.name === name);
   const line: EnvLine = {kind: 'var', name, value};
-  const lines = at < 0 ? [...block.lines, line] : block.lines.with(at, line);
+  const lines =
+    at < 0
+      ? [...block.lines, line]
+      : block.lines.flatMap((l, i) => (i === at ? [line] : isVar(l, name) && i > at ? [] : [l]));
   const next = {size: block.size, lines};
   renderEnvBlock(next); // throws no-space, as grub-editenv's "environment block too small"
   return next;
 }
 
-/** grub-editenv `unset name`: the first line of that name removed; absent is no change. */
+/**
+ * grub-editenv `unset name`: the line of that name removed; absent is no change. Better than
+ * grub-editenv, which removes the first only: every line of that name, or load_env still reads one.
+ */
 export function unsetEnvVar(block: EnvBlock, name: string): EnvBlock {
-  const at = block.lines.findIndex((l) => l.kind === 'var' && l.name === name);
-  return at < 0 ? block : {size: block.size, lines: block.lines.toSpliced(at, 1)};
+  const lines = block.lines.filter((l) => !isVar(l, name));
+  return lines.length === block.lines.length ? block : {size: block.size, lines};
+}
+
+function isVar(line: EnvLine, name: string): boolean {
+  return line.kind === 'var' && line.name === name;
 }
 
 /** Apply a change set in order: a string sets, `undefined` unsets. */

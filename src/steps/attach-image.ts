@@ -8,6 +8,7 @@ import {STATE_DIR} from '../boot/plan.ts';
 import {e2fsckArgs, udevadmTriggerChangeArgs} from '../sys/argv.ts';
 import {SysError} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
+import {requireFilesystem} from './kernel-filesystems.ts';
 import {mountDevice, warnItem} from './mounting.ts';
 
 export async function attachImage(ctx: StepContext): Promise<void> {
@@ -77,7 +78,8 @@ const DAMAGED_HINT =
  * What a read-only, forced e2fsck finds on `device`. Its findings go to stdout and its exit code
  * is 4 or 8 on a damaged filesystem, so it runs as a plain tool.
  */
-async function fsckSays(ctx: StepContext, device: string): Promise<string> {
+/** What a read-only e2fsck finds on `device`: the lines that say what is wrong. */
+export async function fsckSays(ctx: StepContext, device: string): Promise<string> {
   const argv = e2fsckArgs(device, {mode: 'force', repair: 'no'}) ?? [];
   try {
     const r = await ctx.sys.run(argv, {
@@ -153,6 +155,8 @@ export async function mountRoot(ctx: StepContext): Promise<void> {
   const device = ctx.boot.loopDevice;
   if (!root || !device)
     throw new BootError('no root image is attached', {hint: 'attach-image must run first; see its error.'});
+  // Before anything is mounted: without overlay no disk boot can make its RW paths.
+  await requireFilesystem(ctx.sys, 'overlay', 'every RW path of the layout needs');
   try {
     await mountDevice(ctx, deviceMountSpec(root), {timeoutSec: 0, device});
   } catch (err) {

@@ -185,8 +185,33 @@ describe('bindPersistentPaths', () => {
     ]);
   });
 
-  it('one path whose mountpoint cannot be made fails alone, with a hint; the others are bound', async () => {
-    const sys = machine().fail('mkdirp /sysroot/var/lib/kubelet', 'EROFS');
+  it('a path the read-only image cannot hold (EROFS, ENOTDIR) is a warning with the fix; the others are bound', async () => {
+    const sys = machine()
+      .fail('mkdirp /sysroot/var/lib/kubelet', 'EROFS')
+      .fail('mkdirp /sysroot/usr/lib/os-release/state', 'ENOTDIR');
+    const {ctx, done} = run(
+      sys,
+      'PERSISTENT_STATE_PATHS="/etc/ssh /var/lib/kubelet /usr/lib/os-release/state /home"\n',
+    );
+    await done;
+    expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/home', '/sysroot/etc/ssh']);
+    expect(ctx.boot.failures).toEqual([]);
+    expect(ctx.boot.warnings).toEqual(
+      ['/var/lib/kubelet', '/usr/lib/os-release/state'].map((p) => ({
+        step: 'mount-persistent',
+        item: p,
+        message: expect.stringMatching(
+          new RegExp(
+            `^Cannot create the mountpoint ${p}: it is not in the image and no RW path or volume holds it \\(.*(EROFS|ENOTDIR).*\\)$`,
+          ),
+        ),
+        hint: `Create ${p} in the image, or add a parent of it to RW_PATHS.`,
+      })),
+    );
+  });
+
+  it('one path whose mountpoint fails for another reason (EIO) fails alone, with a hint; the others are bound', async () => {
+    const sys = machine().fail('mkdirp /sysroot/var/lib/kubelet', 'EIO');
     const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /var/lib/kubelet /home"\n');
     const err = await stepError(done);
     expect(err.message).toBe('1 of 3 failed: /var/lib/kubelet');

@@ -10,7 +10,7 @@ import {persistentMountSpec} from '../boot/mount-specs.ts';
 import {describeSeedCounts} from '../report/status-view.ts';
 import type {StepContext} from './context.ts';
 import {type Confine, orderByResolvedTarget, resolveInSysroot} from './in-sysroot.ts';
-import {forEachItem, mountPlain} from './mounting.ts';
+import {forEachItem, mountPlain, warnItem} from './mounting.ts';
 import {SEED_DIR, seedStateDir} from './seed-state.ts';
 
 export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
@@ -61,7 +61,7 @@ export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
     (p) => p.path,
     async (planned) => {
       const item = await resolvePersistent(ctx, planned, within);
-      await ensureMountpoint(ctx, item);
+      if (!(await ensureMountpoint(ctx, item))) return;
       const bind = () => mountPlain(ctx, persistentMountSpec(item), {requested: planned.target});
       if (item.mode === 'bind') return seedAndBind(ctx, item, seeding, bind);
       await ctx.sys.mkdirp(item.upper, item.work);
@@ -175,18 +175,22 @@ async function bootedImage(ctx: StepContext): Promise<string | undefined> {
 
 // The mountpoint may be missing in the image (/var/lib/kubelet): create it in the writable
 // layer that holds it. On the read-only root itself that fails, and the path is skipped.
-async function ensureMountpoint(ctx: StepContext, item: PersistentPath): Promise<void> {
-  if (await ctx.sys.exists(item.target)) return;
+async function ensureMountpoint(ctx: StepContext, item: PersistentPath): Promise<boolean> {
+  if (await ctx.sys.exists(item.target)) return true;
   try {
     await ctx.sys.mkdirp(item.target);
+    return true;
   } catch (cause) {
-    throw new BootError(
-      `Cannot create the mountpoint ${item.path}: it is not in the image and no RW path or volume holds it`,
-      {
-        cause,
-        input: item.path,
-        hint: `Create ${item.path} in the image, or add a parent of it to RW_PATHS.`,
-      },
-    );
+    const message = `Cannot create the mountpoint ${item.path}: it is not in the image and no RW path or volume holds it`;
+    const hint = `Create ${item.path} in the image, or add a parent of it to RW_PATHS.`;
+    // The read-only image (EROFS) or one of its files in the way (ENOTDIR) cannot hold the path:
+    // the layout names a path this image lacks, as with an RW path missing from it (mount-rw-paths),
+    // a warning with the fix. Anything else (EIO, ENOSPC) is a fault of the machine: the item fails.
+    const code = (cause as {code?: unknown}).code;
+    if (code === 'EROFS' || code === 'ENOTDIR') {
+      warnItem(ctx, item.path, `${message} (${(cause as Error).message})`, hint);
+      return false;
+    }
+    throw new BootError(message, {cause, input: item.path, hint});
   }
 }

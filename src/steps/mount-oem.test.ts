@@ -76,22 +76,28 @@ describe('mountOem', () => {
     expect(sys.mounts).toEqual([]);
   });
 
+  const E2FSCK = '/dev/vda2 has unsupported feature(s): FEATURE_I30\ne2fsck: Get a newer version of e2fsck!';
   const invalid = [
     {
-      name: 'an OEM partition that cannot be mounted fails the step: check its filesystem',
+      name: 'an OEM partition that cannot be mounted fails the step, with what e2fsck -n reads in it',
       fault: 'mount ext4 /dev/vda2 /sysroot/oem',
-      error: /^OEM partition LABEL=COS_OEM was not mounted at \/sysroot\/oem$/,
+      error:
+        /^OEM partition LABEL=COS_OEM was not mounted at \/sysroot\/oem; e2fsck -n says: \/dev\/vda2 has unsupported feature\(s\): FEATURE_I30; e2fsck: Get a newer version of e2fsck!$/,
       hint: /^Check the filesystem on COS_OEM \(e2fsck from the emergency shell\)/,
       cause: /EIO \(injected\)/,
     },
   ];
   it.each(invalid)('$name', async ({fault, error, hint, cause}) => {
-    const sys = oem('COS_OEM').fail(fault);
+    const sys = new FakeSys({
+      devices: [{device: '/dev/vda2', info: {fstype: 'ext4', label: 'COS_OEM'}}],
+      run: (argv) => (argv[0] === 'e2fsck' ? {exitCode: 8, stdout: '', stderr: E2FSCK} : undefined),
+    }).fail(fault);
     const ctx = stepContext(sys, {step: 'mount-oem'});
     const err = await stepError(mountOem(ctx));
     expect(err.message).toMatch(error);
     expect(err.hint).toMatch(hint);
     expect((err.cause as Error).message).toMatch(cause);
     expect(ctx.boot.warnings).toEqual([]);
+    expect(sys.runs).toEqual([['e2fsck', '-n', '-f', '/dev/vda2']]);
   });
 });

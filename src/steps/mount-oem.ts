@@ -4,6 +4,7 @@
 import {BootError} from '../boot/errors.ts';
 import {deviceMountSpec} from '../boot/mount-specs.ts';
 import {SysError} from '../sys/sys.ts';
+import {fsckSays} from './attach-image.ts';
 import type {StepContext} from './context.ts';
 import {mountDevice, warnItem} from './mounting.ts';
 
@@ -41,10 +42,20 @@ export async function mountOem(ctx: StepContext): Promise<void> {
       warnItem(ctx, spec.source, `no OEM partition appeared within ${config.oemTimeoutSec} s`, hint);
       return;
     }
-    throw new BootError(`OEM partition ${spec.source} was not mounted at ${spec.target}`, {
+    // The kernel's EINVAL says little (the reason is in dmesg only): add what e2fsck reads in it.
+    const says = await oemFsckSays(ctx, mapper ?? spec.source);
+    throw new BootError(`OEM partition ${spec.source} was not mounted at ${spec.target}${says}`, {
       cause,
       input: spec.source,
       hint: `Check the filesystem on ${label} (e2fsck from the emergency shell) and the log above.`,
     });
   }
+}
+
+/** `; e2fsck -n says: …` for an ext filesystem that is there, else nothing. */
+async function oemFsckSays(ctx: StepContext, source: string): Promise<string> {
+  const device = await ctx.sys.findDevice(source).catch(() => undefined);
+  const info = device ? await ctx.sys.probe(device).catch(() => undefined) : undefined;
+  if (!device || !info || !/^ext[234]$/.test(info.fstype)) return '';
+  return `; e2fsck -n says: ${await fsckSays(ctx, device)}`;
 }

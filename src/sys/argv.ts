@@ -32,6 +32,11 @@ export function losetupDetachArgs(device: string): string[] {
   return ['losetup', '--detach', device];
 }
 
+/** Loads a kernel module by name, honouring the blacklist as the kernel's autoload does (-b). */
+export function modprobeArgs(module: string): string[] {
+  return ['modprobe', '-b', '--', module];
+}
+
 /**
  * e2fsck per fsck.mode/fsck.repair: preen → `-p`, yes → `-y`, no → `-n`; force adds `-f`;
  * `skip` runs nothing (`undefined`).
