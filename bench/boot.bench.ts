@@ -32,8 +32,9 @@ const {values: flags} = parseArgs({
     runs: {type: 'string', default: '7'},
     // Prefix the compiled binary's boots with a profiler, e.g. --wrap 'strace -f -c -o /tmp/s'.
     wrap: {type: 'string'},
-    // Another binary measured beside dist/immucore (before/after a change), e.g. a saved build.
-    baseline: {type: 'string'},
+    // Other binaries measured beside dist/immucore (before/after a change, a bisection), e.g. saved
+    // builds; repeat the flag for several. Each is named by its path.
+    baseline: {type: 'string', multiple: true},
     // Leave out the node + tsx development run (slow, and not what a boot runs).
     'skip-dev': {type: 'boolean', default: false},
   },
@@ -139,10 +140,17 @@ async function bootOnce(
   await fs.mkdir(path.join(s.root, 'run/cos'), {recursive: true});
   await fs.writeFile(path.join(s.root, 'run/cos/cos-layout.env'), LAYOUT);
   if (opts.firstBoot) await clearPersistentState(s);
+  // The boot's own loop devices: those backed by a file on this setup's COS_STATE (the root
+  // image). Not "every new loop": another bench running beside this one attaches its own disks
+  // meanwhile, and detaching them made its boots wait for their COS_STATE in vain.
+  const stateDev = await fs.stat(s.loops[0] ?? '');
+  const backing = `${(stateDev.rdev >> 8) & 0xfff}:${(stateDev.rdev & 0xff) | ((stateDev.rdev >> 12) & 0xfff00)}`;
   const loops = async () =>
-    (await execa('losetup', ['--list', '--noheadings', '--output', 'NAME'])).stdout
+    (await execa('losetup', ['--list', '--noheadings', '--output', 'NAME,BACK-MAJ:MIN'])).stdout
       .split('\n')
-      .map((l) => l.trim());
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, back]) => back === backing)
+      .map(([name]) => name);
   const before = new Set(await loops());
   const timesFile = path.join(s.base, 'times');
   // bash's `times` prints its children's user and sys time: the boot and every process it waited for.
@@ -237,14 +245,9 @@ export async function benchBoot(): Promise<void> {
             ] as [string, string[]],
           ]
         : []),
-      ...(flags.baseline
-        ? [
-            [
-              'immucore run (--baseline)',
-              [flags.baseline, 'run', '--root', s.root, '--devices', devices],
-            ] as [string, string[]],
-          ]
-        : []),
+      ...(flags.baseline ?? []).map(
+        (binary): [string, string[]] => [binary, [binary, 'run', '--root', s.root, '--devices', devices]],
+      ),
       ...(flags['skip-dev'] ? [] : [['immucore run (node + tsx, dev)', dev] as [string, string[]]]),
     ];
     // One untimed boot seeds the state dirs (first-boot copy-up): what every later boot finds.
