@@ -159,6 +159,13 @@ describe('activateDevices', () => {
     expect(sys.calls).toEqual([SETTLE, MD, LVM]);
   });
 
+  it('starts no settle without udevd (no queue to wait for), and still runs both tools', async () => {
+    const sys = new FakeSys({tools: ['lvm', 'mdadm'], run: TYPICAL, udev: 'absent'});
+    const ctx = stepContext(sys, {cmdline: ACTIVE_CMDLINE, step: 'activate-devices'});
+    await activateDevices(ctx);
+    expect(sys.calls).toEqual([MD, LVM]);
+  });
+
   it('activates what is there when udev does not settle in time', async () => {
     const {sys, ctx} = run(['lvm'], {
       script: (argv) => (argv[1] === 'settle' ? {exitCode: 1, stdout: '', stderr: ''} : undefined),

@@ -284,8 +284,12 @@ export class LinuxSys implements Sys {
     return waitForEvent(what, find, this.events, opts);
   }
 
+  async udevRunning(): Promise<boolean> {
+    return (await fs.lstat(this.linkEvents.control).catch(() => undefined)) !== undefined;
+  }
+
   async waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'> {
-    if (!(await fs.lstat(this.linkEvents.control).catch(() => undefined))) return 'no-udev';
+    if (!(await this.udevRunning())) return 'no-udev';
     const want = await fs.realpath(device).catch(() => device);
     const find = async () => ((await fs.realpath(link).catch(() => undefined)) === want ? link : undefined);
     // The link's directory may not exist yet (the first labelled filesystem): /dev/disk sees it made.
