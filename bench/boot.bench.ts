@@ -41,6 +41,19 @@ const {values: flags} = parseArgs({
   allowPositionals: false,
 });
 const RUNS = Number(flags.runs);
+const UNIT = path.join(REPO, 'dracut/28immucore/immucore.service');
+
+/**
+ * The `Environment=` of the initramfs unit that runs `immucore run` (JSC options): the compiled
+ * binary is measured as the boot starts it. `KEY=VALUE` words, as systemd splits an unquoted line.
+ */
+export function unitEnvironment(unitText: string): string[] {
+  return unitText
+    .split('\n')
+    .filter((l) => l.startsWith('Environment='))
+    .flatMap((l) => l.slice('Environment='.length).trim().split(/\s+/))
+    .filter((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+}
 const CPU_CGROUP_ROOT = '/sys/fs/cgroup/cpu';
 
 interface Setup {
@@ -235,13 +248,23 @@ export async function benchBoot(): Promise<void> {
     const devices = s.loops.map((l) => path.basename(l)).join(',');
     const compiled = path.join(REPO, 'dist/immucore');
     const dev = ['node', path.join(REPO, 'bin/immucore.js'), 'run', '--root', s.root, '--devices', devices];
+    const bootEnv = unitEnvironment(readFileSync(UNIT, 'utf8'));
     const runners: Array<[string, string[]]> = [
       ['shell script (same commands)', ['sh', script]],
       ...(existsSync(compiled)
         ? [
             [
               'immucore run (dist/immucore)',
-              [...(flags.wrap?.split(' ') ?? []), compiled, 'run', '--root', s.root, '--devices', devices],
+              [
+                ...(flags.wrap?.split(' ') ?? []),
+                ...(bootEnv.length ? ['env', ...bootEnv] : []),
+                compiled,
+                'run',
+                '--root',
+                s.root,
+                '--devices',
+                devices,
+              ],
             ] as [string, string[]],
           ]
         : []),
@@ -259,6 +282,8 @@ export async function benchBoot(): Promise<void> {
       `disk boot, Kairos default layout (${mounts} mounts), median of ${RUNS} runs, each in a fresh mount namespace;`,
     );
     console.log('  CPU = user + sys of the whole process tree; ratios to the shell script');
+    if (bootEnv.length)
+      console.log(`  dist/immucore runs with the initramfs unit's environment: ${bootEnv.join(' ')}`);
     await measure(s, runners, {label: 'full speed, steady state'});
     const binaryRunners = runners.filter(([, argv]) => argv[0] !== 'node');
     await measure(s, binaryRunners, {
