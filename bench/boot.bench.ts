@@ -163,7 +163,7 @@ async function bootOnce(
       .split('\n')
       .map((l) => l.trim().split(/\s+/))
       .filter(([, back]) => back === backing)
-      .map(([name]) => name);
+      .map(([name]) => name ?? '');
   const before = new Set(await loops());
   const timesFile = path.join(s.base, 'times');
   // bash's `times` prints its children's user and sys time: the boot and every process it waited for.
@@ -268,9 +268,10 @@ export async function benchBoot(): Promise<void> {
             ] as [string, string[]],
           ]
         : []),
-      ...(flags.baseline ?? []).map(
-        (binary): [string, string[]] => [binary, [binary, 'run', '--root', s.root, '--devices', devices]],
-      ),
+      ...(flags.baseline ?? []).map((binary): [string, string[]] => [
+        binary,
+        [binary, 'run', '--root', s.root, '--devices', devices],
+      ]),
       ...(flags['skip-dev'] ? [] : [['immucore run (node + tsx, dev)', dev] as [string, string[]]]),
     ];
     // One untimed boot seeds the state dirs (first-boot copy-up): what every later boot finds.

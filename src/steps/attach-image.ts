@@ -115,7 +115,8 @@ async function announceRoot(ctx: StepContext, device: string, label: string): Pr
   const {devTimeoutSec} = ctx.plan.config;
   try {
     // Without udevd nobody makes the link: no trigger process (waitForLink says `no-udev`).
-    if (await ctx.sys.udevRunning()) await ctx.sys.run(udevadmTriggerChangeArgs(device), {signal: ctx.signal});
+    if (await ctx.sys.udevRunning())
+      await ctx.sys.run(udevadmTriggerChangeArgs(device), {signal: ctx.signal});
     const linked = await ctx.sys.waitForLink(link, device, {
       timeoutMs: devTimeoutSec * 1000,
       signal: ctx.signal,

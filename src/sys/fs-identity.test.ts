@@ -35,7 +35,9 @@ describe('parseFsIdentity', () => {
     const sb = createHash('sha256').update(head.subarray(1024, 2048)).digest('hex').slice(0, 16);
     expect(await parseFsIdentity(head)).toBe(`ext4 UUID=01234567-89ab-cdef-0123-456789abcdef sb=${sb}`);
     const sq = squashfs(4096);
-    expect(await parseFsIdentity(sq)).toBe(`squashfs sb=${createHash('sha256').update(sq).digest('hex').slice(0, 16)}`);
+    expect(await parseFsIdentity(sq)).toBe(
+      `squashfs sb=${createHash('sha256').update(sq).digest('hex').slice(0, 16)}`,
+    );
   });
 
   const cases = [
