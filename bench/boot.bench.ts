@@ -32,14 +32,28 @@ const {values: flags} = parseArgs({
     runs: {type: 'string', default: '7'},
     // Prefix the compiled binary's boots with a profiler, e.g. --wrap 'strace -f -c -o /tmp/s'.
     wrap: {type: 'string'},
-    // Another binary measured beside dist/immucore (before/after a change), e.g. a saved build.
-    baseline: {type: 'string'},
+    // Other binaries measured beside dist/immucore (before/after a change, a bisection), e.g. saved
+    // builds; repeat the flag for several. Each is named by its path.
+    baseline: {type: 'string', multiple: true},
     // Leave out the node + tsx development run (slow, and not what a boot runs).
     'skip-dev': {type: 'boolean', default: false},
   },
   allowPositionals: false,
 });
 const RUNS = Number(flags.runs);
+const UNIT = path.join(REPO, 'dracut/28immucore/immucore.service');
+
+/**
+ * The `Environment=` of the initramfs unit that runs `immucore run` (JSC options): the compiled
+ * binary is measured as the boot starts it. `KEY=VALUE` words, as systemd splits an unquoted line.
+ */
+export function unitEnvironment(unitText: string): string[] {
+  return unitText
+    .split('\n')
+    .filter((l) => l.startsWith('Environment='))
+    .flatMap((l) => l.slice('Environment='.length).trim().split(/\s+/))
+    .filter((w) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+}
 const CPU_CGROUP_ROOT = '/sys/fs/cgroup/cpu';
 
 interface Setup {
@@ -139,10 +153,17 @@ async function bootOnce(
   await fs.mkdir(path.join(s.root, 'run/cos'), {recursive: true});
   await fs.writeFile(path.join(s.root, 'run/cos/cos-layout.env'), LAYOUT);
   if (opts.firstBoot) await clearPersistentState(s);
+  // The boot's own loop devices: those backed by a file on this setup's COS_STATE (the root
+  // image). Not "every new loop": another bench running beside this one attaches its own disks
+  // meanwhile, and detaching them made its boots wait for their COS_STATE in vain.
+  const stateDev = await fs.stat(s.loops[0] ?? '');
+  const backing = `${(stateDev.rdev >> 8) & 0xfff}:${(stateDev.rdev & 0xff) | ((stateDev.rdev >> 12) & 0xfff00)}`;
   const loops = async () =>
-    (await execa('losetup', ['--list', '--noheadings', '--output', 'NAME'])).stdout
+    (await execa('losetup', ['--list', '--noheadings', '--output', 'NAME,BACK-MAJ:MIN'])).stdout
       .split('\n')
-      .map((l) => l.trim());
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, back]) => back === backing)
+      .map(([name]) => name ?? '');
   const before = new Set(await loops());
   const timesFile = path.join(s.base, 'times');
   // bash's `times` prints its children's user and sys time: the boot and every process it waited for.
@@ -227,24 +248,30 @@ export async function benchBoot(): Promise<void> {
     const devices = s.loops.map((l) => path.basename(l)).join(',');
     const compiled = path.join(REPO, 'dist/immucore');
     const dev = ['node', path.join(REPO, 'bin/immucore.js'), 'run', '--root', s.root, '--devices', devices];
+    const bootEnv = unitEnvironment(readFileSync(UNIT, 'utf8'));
     const runners: Array<[string, string[]]> = [
       ['shell script (same commands)', ['sh', script]],
       ...(existsSync(compiled)
         ? [
             [
               'immucore run (dist/immucore)',
-              [...(flags.wrap?.split(' ') ?? []), compiled, 'run', '--root', s.root, '--devices', devices],
+              [
+                ...(flags.wrap?.split(' ') ?? []),
+                ...(bootEnv.length ? ['env', ...bootEnv] : []),
+                compiled,
+                'run',
+                '--root',
+                s.root,
+                '--devices',
+                devices,
+              ],
             ] as [string, string[]],
           ]
         : []),
-      ...(flags.baseline
-        ? [
-            [
-              'immucore run (--baseline)',
-              [flags.baseline, 'run', '--root', s.root, '--devices', devices],
-            ] as [string, string[]],
-          ]
-        : []),
+      ...(flags.baseline ?? []).map((binary): [string, string[]] => [
+        binary,
+        [binary, 'run', '--root', s.root, '--devices', devices],
+      ]),
       ...(flags['skip-dev'] ? [] : [['immucore run (node + tsx, dev)', dev] as [string, string[]]]),
     ];
     // One untimed boot seeds the state dirs (first-boot copy-up): what every later boot finds.
@@ -256,6 +283,8 @@ export async function benchBoot(): Promise<void> {
       `disk boot, Kairos default layout (${mounts} mounts), median of ${RUNS} runs, each in a fresh mount namespace;`,
     );
     console.log('  CPU = user + sys of the whole process tree; ratios to the shell script');
+    if (bootEnv.length)
+      console.log(`  dist/immucore runs with the initramfs unit's environment: ${bootEnv.join(' ')}`);
     await measure(s, runners, {label: 'full speed, steady state'});
     const binaryRunners = runners.filter(([, argv]) => argv[0] !== 'node');
     await measure(s, binaryRunners, {

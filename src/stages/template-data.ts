@@ -4,7 +4,7 @@
 // storage, network), plus `Random` and `ProtectedID`. Facts come from the stage root (os-release,
 // machine-id) and the running kernel (/proc, /sys); a fact that cannot be read is left out, as
 // sysinfo's JSON omits empty fields.
-import {createHmac, randomUUID} from 'node:crypto';
+import {createRequire} from 'node:module';
 import type {RootView} from '../sys/root-view.ts';
 import {goArch} from './conditions.ts';
 import {readOsRelease} from './root-facts.ts';
@@ -15,6 +15,10 @@ export interface TemplateFacts {
   /** sysinfo's facts as nested maps (`os.name`, `node.hostname`…). */
   values: Record<string, unknown>;
 }
+
+// node:crypto on first use: a boot whose configs template no hostname never loads it (its start-up
+// was ~8 ms of every boot's CPU). The UUID is WebCrypto's global one.
+const nodeCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto');
 
 const RANDOM_LETTERS = '1234567890abcdefghijklmnopqrstuvwxyz';
 
@@ -27,13 +31,13 @@ export function randomString(n = 32): string {
 
 /** machineid.ProtectedID("yip"): HMAC-SHA256 of the app id keyed by the machine id, in hex. */
 export function protectedId(machineId: string): string {
-  return createHmac('sha256', machineId).update('yip').digest('hex');
+  return nodeCrypto().createHmac('sha256', machineId).update('yip').digest('hex');
 }
 
 /** The data of a `hostname` template. */
 export function hostnameData(f: TemplateFacts): Record<string, string> {
   return {
-    UUID: randomUUID(),
+    UUID: crypto.randomUUID(),
     Random: randomString(),
     MachineID: f.machineId,
     ProtectedID: protectedId(f.machineId),

@@ -105,7 +105,7 @@ describe('activateDevices', () => {
     ]);
   });
 
-  const byUdev = [
+  const byUdev: Array<{name: string; udev: UdevDisks; calls: string[]; said: string[]}> = [
     {
       name: 'runs neither tool when udev found no physical volume and no array member',
       udev: {vda: [4096, ''], vda1: [2048, 'ext4'], vda2: [2048, 'crypto_LUKS'], loop0: [0, null]},
@@ -139,7 +139,7 @@ describe('activateDevices', () => {
       calls: [SETTLE, MD, LVM],
       said: ['no md arrays to assemble', 'LVM: 1 logical volume(s) in volume group "vg0" now active'],
     },
-  ] satisfies Array<{name: string; udev: UdevDisks; calls: string[]; said: string[]}>;
+  ];
   it.each(byUdev)('$name', async ({udev, calls, said}) => {
     const {sys, ctx} = run(['lvm', 'mdadm'], {udev});
     await activateDevices(ctx);
@@ -157,6 +157,13 @@ describe('activateDevices', () => {
     });
     await activateDevices(ctx);
     expect(sys.calls).toEqual([SETTLE, MD, LVM]);
+  });
+
+  it('starts no settle without udevd (no queue to wait for), and still runs both tools', async () => {
+    const sys = new FakeSys({tools: ['lvm', 'mdadm'], run: TYPICAL, udev: 'absent'});
+    const ctx = stepContext(sys, {cmdline: ACTIVE_CMDLINE, step: 'activate-devices'});
+    await activateDevices(ctx);
+    expect(sys.calls).toEqual([MD, LVM]);
   });
 
   it('activates what is there when udev does not settle in time', async () => {

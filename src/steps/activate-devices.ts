@@ -104,6 +104,11 @@ export async function activateDevices(ctx: StepContext): Promise<void> {
 // on a timeout, what is there is activated.
 async function settleDevices(ctx: StepContext): Promise<void> {
   const timeoutSec = ctx.plan.config.devTimeoutSec;
+  // No udevd, no queue to wait for (`udevadm settle` would return at once): no process for it.
+  if (!(await ctx.sys.udevRunning())) {
+    ctx.log.debug('udevd is not running: no queue to settle');
+    return;
+  }
   try {
     const {exitCode} = await ctx.sys.run(udevadmSettleArgs(timeoutSec), {
       okExitCodes: [1],

@@ -116,7 +116,9 @@ async function announceRoot(ctx: StepContext, device: string, label: string): Pr
   const link = `/dev/disk/by-label/${renderUdevName(label)}`;
   const {devTimeoutSec} = ctx.plan.config;
   try {
-    await ctx.sys.run(udevadmTriggerChangeArgs(device), {signal: ctx.signal});
+    // Without udevd nobody makes the link: no trigger process (waitForLink says `no-udev`).
+    if (await ctx.sys.udevRunning())
+      await ctx.sys.run(udevadmTriggerChangeArgs(device), {signal: ctx.signal});
     const linked = await ctx.sys.waitForLink(link, device, {
       timeoutMs: devTimeoutSec * 1000,
       signal: ctx.signal,

@@ -1,6 +1,6 @@
 // The real Sys: util-linux and e2fsprogs through execa, files through node:fs, devices found by
 // reading superblocks and waited for on kernel events.
-import {realpathSync} from 'node:fs';
+import {lstatSync, readlinkSync, realpathSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {LuksContainer} from '../boot/luks.ts';
@@ -143,8 +143,15 @@ export class LinuxSys implements Sys {
     }
   }
 
+  // exists, readlink and realpath are path walks (no file data), asked hundreds of times a boot
+  // (every mount target, every persistent path): synchronous, as each async call is a hop to
+  // bun's thread pool and back (a futex wake each way), which cost more CPU than the walk itself.
   async exists(p: string): Promise<boolean> {
-    return (await fs.lstat(this.resolvePath(p)).catch(() => undefined)) !== undefined;
+    try {
+      return lstatSync(this.resolvePath(p), {throwIfNoEntry: false}) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   async readdir(p: string): Promise<string[] | undefined> {
@@ -169,12 +176,21 @@ export class LinuxSys implements Sys {
   }
 
   async readlink(p: string): Promise<string | undefined> {
-    return fs.readlink(this.resolvePath(p)).catch(() => undefined);
+    try {
+      return readlinkSync(this.resolvePath(p));
+    } catch {
+      return undefined;
+    }
   }
 
   async realpath(p: string): Promise<string | undefined> {
-    const real = await fs.realpath(this.resolvePath(p)).catch(() => undefined);
-    return real === undefined ? undefined : toRootRelative(this.root, real);
+    let real: string;
+    try {
+      real = realpathSync.native(this.resolvePath(p));
+    } catch {
+      return undefined;
+    }
+    return toRootRelative(this.root, real);
   }
 
   listTree(p: string): Promise<TreeListing | undefined> {
@@ -289,8 +305,12 @@ export class LinuxSys implements Sys {
     return waitForEvent(what, find, this.events, opts);
   }
 
+  async udevRunning(): Promise<boolean> {
+    return (await fs.lstat(this.linkEvents.control).catch(() => undefined)) !== undefined;
+  }
+
   async waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'> {
-    if (!(await fs.lstat(this.linkEvents.control).catch(() => undefined))) return 'no-udev';
+    if (!(await this.udevRunning())) return 'no-udev';
     const want = await fs.realpath(device).catch(() => device);
     const find = async () => ((await fs.realpath(link).catch(() => undefined)) === want ? link : undefined);
     // The link's directory may not exist yet (the first labelled filesystem): /dev/disk sees it made.

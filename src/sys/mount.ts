@@ -8,7 +8,7 @@ import {readBlockInfo} from './block-scan.ts';
 import {findDevice, isDeviceTag} from './devices.ts';
 import {runTool} from './exec.ts';
 import {mountBySyscall} from './mount-syscall.ts';
-import {formatDevNumber, optionValue, parseMountinfo, topMountAt} from './mountinfo.ts';
+import {findTopMount, formatDevNumber, optionValue, parseMountinfo} from './mountinfo.ts';
 import {isDevicePath, resolveUnder} from './paths.ts';
 import {type MountEntry, SysError} from './sys.ts';
 
@@ -62,7 +62,7 @@ export async function mountSpec(
     const info = await readBlockInfo(real.source).catch(() => undefined);
     if (info) real.fstype = info.fstype;
   }
-  const top = topMountAt(await readMountinfo(), real.target);
+  const top = findTopMount(await fs.readFile('/proc/self/mountinfo', 'utf8'), real.target);
   if (top && (await holdsSource(top, real))) return 'already';
   const argv = mountArgs(real);
   if (!(await mountBySyscall(real, argv))) await runTool(argv);

@@ -1,5 +1,12 @@
 import {describe, expect, it} from 'vitest';
-import {decodeMountField, formatDevNumber, optionValue, parseMountinfo, topMountAt} from './mountinfo.ts';
+import {
+  decodeMountField,
+  findTopMount,
+  formatDevNumber,
+  optionValue,
+  parseMountinfo,
+  topMountAt,
+} from './mountinfo.ts';
 
 const SAMPLE = [
   '27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw,discard',
@@ -52,6 +59,21 @@ describe('topMountAt', () => {
     {name: 'nothing mounted there', target: '/tmp/x/nothing', want: undefined},
   ];
   it.each(cases)('$name', ({target, want}) => expect(topMountAt(entries, target)?.id).toBe(want));
+});
+
+describe('findTopMount', () => {
+  const targets = [
+    {name: 'the last of two mounts on one target', target: '/tmp/x/sysroot', id: 40},
+    {name: 'a target below a mount', target: '/tmp/x/sysroot/etc', id: 38},
+    {name: 'an escaped target (a space in it)', target: '/mnt/with space', id: 39},
+    {name: 'nothing on a target that is a prefix of one', target: '/tmp/x/sys', id: undefined},
+    {name: 'nothing on a path that is only a mount root', target: '/home/a b', id: undefined},
+    {name: 'nothing on a target the table does not hold', target: '/tmp/x/sysroot/var', id: undefined},
+  ];
+  it.each(targets)('$name, as parsing the whole table finds', ({target, id}) => {
+    expect(findTopMount(SAMPLE, target)?.id).toBe(id);
+    expect(findTopMount(SAMPLE, target)).toEqual(topMountAt(parseMountinfo(SAMPLE), target));
+  });
 });
 
 describe('decodeMountField', () => {

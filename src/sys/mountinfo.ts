@@ -3,6 +3,7 @@ import type {MountEntry} from './sys.ts';
 
 /** `\040` → space, `\011` → tab, `\012` → newline, `\134` → backslash, as the kernel escapes them. */
 export function decodeMountField(field: string): string {
+  if (!field.includes('\\')) return field;
   return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
 }
 
@@ -44,6 +45,17 @@ export function topMountAt(entries: readonly MountEntry[], target: string): Moun
     if (e?.target === target) return e;
   }
   return undefined;
+}
+
+/**
+ * `topMountAt(parseMountinfo(text), target)` without parsing the table when `target` is not in
+ * it: mountSpec asks this before each of a boot's ~50 mounts, and almost every target holds
+ * nothing yet. The kernel writes a target as it is unless it has a space, tab, newline or
+ * backslash (octal-escaped); only such a target, or one the text does hold, is parsed for.
+ */
+export function findTopMount(text: string, target: string): MountEntry | undefined {
+  if (!/[ \t\n\\]/.test(target) && !text.includes(` ${target} `)) return undefined;
+  return topMountAt(parseMountinfo(text), target);
 }
 
 /** `major:minor` of a device number as `stat().rdev` gives it (glibc's encoding). */

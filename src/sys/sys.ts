@@ -187,6 +187,11 @@ export interface Sys {
    * one would make the link).
    */
   waitForLink(link: string, device: string, opts: WaitOptions): Promise<'linked' | 'no-udev'>;
+  /**
+   * udevd runs (its control socket is there). Without it, `udevadm trigger` and `udevadm settle`
+   * have no one to talk to: each is only a process started for nothing.
+   */
+  udevRunning(): Promise<boolean>;
   probe(device: string): Promise<BlockInfo | undefined>;
   /** Every LUKS container (src/sys/luks-scan.ts), open or not, with its header's label, UUID and tokens. */
   listLuksContainers(): Promise<LuksContainer[]>;

@@ -446,6 +446,10 @@ export class FakeSys implements Sys {
     return device;
   }
 
+  async udevRunning() {
+    return this.udev !== 'absent';
+  }
+
   async waitForLink(link: string, device: string, opts: WaitOptions) {
     this.record(`waitForLink ${link} -> ${device}`);
     if (opts.signal?.aborted) throw new SysError(`Waiting for ${link} was cancelled`, {code: 'ABORT_ERR'});

@@ -1,7 +1,10 @@
 // The functions templates may call: Go text/template's builtins and the part of sprig that Kairos'
 // configs and docs use, with sprig's argument order (the piped value last: `.x | trunc 4`).
-import {createHash} from 'node:crypto';
+import {createRequire} from 'node:module';
 import {type FuncMap, formatValue, isMap, isTrue, MISSING} from './exec.ts';
+
+// node:crypto on first use (sha256sum): loading it cost ~8 ms of every boot's CPU, template or not.
+const nodeCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto');
 
 const present = (v: unknown) => (v === MISSING ? undefined : v);
 
@@ -204,7 +207,9 @@ export function templateFuncs(env: Readonly<Record<string, string | undefined>>)
     sub: fixed(2, 'sub', (...a) => toInt(a[0], 'sub') - toInt(a[1], 'sub')),
     b64enc: fixed(1, 'b64enc', (...a) => Buffer.from(str(a[0])).toString('base64')),
     b64dec: fixed(1, 'b64dec', (...a) => Buffer.from(str(a[0]), 'base64').toString('utf8')),
-    sha256sum: fixed(1, 'sha256sum', (...a) => createHash('sha256').update(str(a[0])).digest('hex')),
+    sha256sum: fixed(1, 'sha256sum', (...a) =>
+      nodeCrypto().createHash('sha256').update(str(a[0])).digest('hex'),
+    ),
     regexMatch: fixed(2, 'regexMatch', (...a) => new RegExp(str(a[0])).test(str(a[1]))),
     regexReplaceAll: fixed(3, 'regexReplaceAll', (...a) =>
       str(a[1]).replace(new RegExp(str(a[0]), 'g'), str(a[2]).replace(/\$\{?(\d+)\}?/g, '$$$1')),
