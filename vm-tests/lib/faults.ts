@@ -1,6 +1,7 @@
 // Fault fixtures (issue 13): root images damaged the ways a fleet meets them, a disk whose images
 // partition holds them, and a check of which partitions a boot wrote to.
-import {mkdir, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {CACHE_DIR, cachedDir, hashInputs} from './cache.ts';
 import {buildDisk} from './disk.ts';
@@ -160,4 +161,42 @@ export async function bootToFailure(
     stopOn: FAILURE_SCREEN_END,
   });
   return {boot, stateBytesWritten: await bytesWrittenTo(overlay, base, 'COS_STATE')};
+}
+
+/**
+ * Makes the COS_OEM filesystem of a boot's overlay unmountable, label intact: its primary
+ * superblock claims an incompatible feature no kernel or e2fsck knows (bit 30), as a newer or a
+ * corrupted mkfs leaves it. blkid still finds ext4 labelled COS_OEM; e2fsck and mount(2) refuse it.
+ * Only the overlay changes (qemu-io writes the 1 KiB superblock, checksum recomputed by debugfs);
+ * the cached base disk is shared. Returns the bytes of COS_OEM in the overlay afterwards.
+ */
+export async function breakOemSuperblock(overlay: string, base: string): Promise<number> {
+  const table = JSON.parse(await runBuild(['sfdisk', '--json', base])) as {
+    partitiontable: {sectorsize?: number; partitions: Array<{start: number; size: number; name?: string}>};
+  };
+  const sector = table.partitiontable.sectorsize ?? 512;
+  const part = table.partitiontable.partitions.find((p) => p.name === 'COS_OEM');
+  if (!part) throw new Error(`${base} has no partition named COS_OEM`);
+  const dir = await mkdtemp(join(tmpdir(), 'immucore-oem-'));
+  try {
+    const fs = join(dir, 'oem.ext4');
+    await runBuild([
+      'dd',
+      `if=${base}`,
+      `of=${fs}`,
+      `bs=${sector}`,
+      `skip=${part.start}`,
+      `count=${part.size}`,
+    ]);
+    const head = await readFile(fs);
+    const incompat = head.readUInt32LE(1024 + 0x60);
+    await runBuild(['debugfs', '-w', '-R', `ssv feature_incompat ${(incompat | 0x4000_0000) >>> 0}`, fs]);
+    const sb = join(dir, 'superblock');
+    await writeFile(sb, (await readFile(fs)).subarray(1024, 2048));
+    const at = part.start * sector + 1024;
+    await runBuild(['qemu-io', '-f', 'qcow2', '-c', `write -s ${sb} ${at} 1024`, overlay]);
+  } finally {
+    await rm(dir, {recursive: true, force: true});
+  }
+  return bytesWrittenTo(overlay, base, 'COS_OEM');
 }
