@@ -26,19 +26,33 @@ export function parseBootRunArgv(argv: string[]): BootRunFlags | undefined {
   }
 }
 
-/** Boot, handling SIGTERM/SIGINT (finish the mount in flight, write the report); the exit code. */
-export async function runBootCommand(flags: BootRunFlags): Promise<number> {
-  const root = flags.root ?? '/';
-  const sys = new LinuxSys({root, ...(flags.devices ? {devices: flags.devices.split(',')} : {})});
+/** The Sys a boot (`run`, `retry`) works through: the root, and the devices a test allows. */
+export function bootSys(flags: BootRunFlags): LinuxSys {
+  return new LinuxSys({
+    root: flags.root ?? '/',
+    ...(flags.devices ? {devices: flags.devices.split(',')} : {}),
+  });
+}
+
+/** Runs `work` with SIGTERM/SIGINT turned into its abort signal (finish the mount in flight, write the report). */
+export async function whileStoppable<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   try {
-    const {exitCode} = await runBoot({sys, signal: controller.signal, live: root === '/'});
-    return exitCode;
+    return await work(controller.signal);
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }
+}
+
+/** Boot, stoppable by SIGTERM/SIGINT; the exit code. */
+export async function runBootCommand(flags: BootRunFlags): Promise<number> {
+  const sys = bootSys(flags);
+  const {exitCode} = await whileStoppable((signal) =>
+    runBoot({sys, signal, live: (flags.root ?? '/') === '/'}),
+  );
+  return exitCode;
 }

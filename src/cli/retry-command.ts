@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core';
 import {type RetryResult, renderRetry, retryExitCode, retryToJson} from '../report/retry-view.ts';
 import {runRetry} from '../steps/retry.ts';
-import {LinuxSys} from '../sys/linux.ts';
+import {bootSys, whileStoppable} from './boot-run.ts';
 
 export class RetryCommand extends Command {
   static override summary =
@@ -20,19 +20,8 @@ export class RetryCommand extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(RetryCommand);
-    const root = flags.root ?? '/';
-    const sys = new LinuxSys({root, ...(flags.devices ? {devices: flags.devices.split(',')} : {})});
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    let ran: Awaited<ReturnType<typeof runRetry>>;
-    try {
-      ran = await runRetry({sys, signal: controller.signal, live: root === '/'});
-    } finally {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-    }
+    const sys = bootSys(flags);
+    const ran = await whileStoppable((signal) => runRetry({sys, signal, live: (flags.root ?? '/') === '/'}));
     const result: RetryResult =
       ran.kind === 'not-needed' ? ran : {kind: 'ran', record: ran.plan.record, report: ran.outcome.report};
     this.log(flags.json ? JSON.stringify(retryToJson(result), null, 2) : renderRetry(result).trimEnd());

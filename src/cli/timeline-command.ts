@@ -1,11 +1,8 @@
 import {resolve} from 'node:path';
 import {Command, Flags} from '@oclif/core';
-import {UsageError} from '../boot/errors.ts';
-import type {BootReport} from '../report/boot-report.ts';
-import {unreadableReportError} from '../report/status-view.ts';
 import {renderTimelineTable, reportTrace, timelineToJson} from '../report/timeline-view.ts';
-import {REPORT_FILE} from '../steps/write-report.ts';
 import {LinuxSys} from '../sys/linux.ts';
+import {readBootReport} from './read-report.ts';
 
 export class TimelineCommand extends Command {
   static override summary =
@@ -24,16 +21,7 @@ export class TimelineCommand extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(TimelineCommand);
-    const sys = new LinuxSys({root: flags.root ?? '/'});
-    const text = await sys.readText(REPORT_FILE).catch((err) => {
-      throw unreadableReportError(REPORT_FILE, err);
-    });
-    if (text === undefined) {
-      throw new UsageError(`No boot report at ${REPORT_FILE}`, {
-        hint: 'immucore has not run in this boot (a live boot with rd.immucore.disable, or not an immucore initramfs); see `journalctl -u immucore`.',
-      });
-    }
-    const report = JSON.parse(text) as BootReport;
+    const report = await readBootReport(flags.root);
     if (flags.trace) {
       const file = resolve(flags.trace);
       await new LinuxSys({root: '/'}).writeText(file, `${JSON.stringify(reportTrace(report))}\n`, {
