@@ -125,6 +125,8 @@ async function writeIfChanged(env: StepEnv, path: string, text: string): Promise
     return;
   }
   await sys.mkdirp(real.slice(0, real.lastIndexOf('/')) || '/');
-  await sys.writeText(real, text, {mode: 0o644, atomic: true});
+  // User data carries passwords and join tokens: readable by root only (under /run it moves into
+  // the booted system).
+  await sys.writeText(real, text, {mode: 0o600, atomic: true});
   env.log.info(`datasource: wrote ${path}`);
 }

@@ -112,6 +112,7 @@ describe('datasource cdrom', () => {
     ]);
     expect(sys.unmounts).toEqual(['/run/immucore/datasource/cdrom']);
     expect(sys.files.get('/oem/userdata')?.text).toBe(userData);
+    expect(sys.files.get('/oem/userdata')?.mode).toBe(0o600);
     expect(sys.files.get('/oem/95_userdata.yaml')?.text).toBe(userData);
   });
 
