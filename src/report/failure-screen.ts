@@ -15,7 +15,16 @@ export interface FailureFacts {
   next: FailureAction;
   /** Stopped by SIGTERM rather than by a failure. */
   cancelled?: boolean;
+  /** Stopped between steps (no step failed): the first step that did not start. */
+  stoppedBefore?: string;
 }
+
+const whereStopped = (f: FailureFacts): string =>
+  f.stoppedBefore
+    ? `before step ${f.stoppedBefore}`
+    : f.step === 'none'
+      ? 'after its last step'
+      : `in step ${f.step}`;
 
 export function renderFailureScreen(f: FailureFacts): string {
   const bar = '='.repeat(72);
@@ -23,7 +32,7 @@ export function renderFailureScreen(f: FailureFacts): string {
     '',
     bar,
     f.cancelled
-      ? `immucore: stopped by SIGTERM before the ${f.plan.state.state} boot was complete (in step ${f.step})`
+      ? `immucore: stopped by SIGTERM before the ${f.plan.state.state} boot was complete (${whereStopped(f)})`
       : `immucore: the system cannot boot (${f.plan.state.state} boot, step ${f.step} failed)`,
     bar,
     ...renderError(f.error).map((l) => `  ${l}`),
@@ -43,7 +52,7 @@ export function renderFailureScreen(f: FailureFacts): string {
 /** /run/immucore/boot_failure.log (mode 0600): the reason, the cmdline, where the logs are. */
 export function renderFailureLog(f: FailureFacts): string {
   return [
-    `step: ${f.step}`,
+    `step: ${f.step}${f.stoppedBefore ? ` (stopped before ${f.stoppedBefore})` : ''}`,
     ...renderError(f.error),
     `cmdline: ${f.plan.config.raw.trim()}`,
     `state: ${f.plan.state.state}`,

@@ -245,6 +245,19 @@ describe('runBoot', () => {
     expect(sys.files.get('/run/immucore/boot_failure.log')?.text).toMatch(/SIGTERM/);
   });
 
+  it('names the step a SIGTERM between steps kept from starting, not a step "none"', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const sys = machine(ACTIVE);
+    const lines: string[] = [];
+    await runBoot({sys, console: (t) => void lines.push(t), logFile: false, signal: controller.signal});
+    const log = sys.files.get('/run/immucore/boot_failure.log')?.text ?? '';
+    const first = /^step: none \(stopped before ([a-z-]+)\)$/m.exec(log)?.[1];
+    expect(first).toBeDefined();
+    expect(lines.join('')).toContain(`before the active boot was complete (before step ${first})`);
+    expect(lines.join('')).not.toMatch(/in step none/);
+  });
+
   it('opens no break shell outside the initramfs, and says so', async () => {
     const sys = machine(`${ACTIVE} rd.immucore.break=mount-root`);
     const lines: string[] = [];

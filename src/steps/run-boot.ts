@@ -142,9 +142,12 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   if (result.status === 'failed' || result.status === 'cancelled') {
     const cancelled = result.status === 'cancelled';
     const failed = result.fatal ?? result.records.find((r) => r.outcome === 'failed');
+    // A SIGTERM between two steps fails none: the screen names the first one it kept from starting.
+    const kept = result.records.find((r) => r.outcome === 'skipped' && r.skipReason === 'cancelled');
     const facts = {
       plan,
-      step: failed?.name ?? 'none (stopped by SIGTERM)',
+      step: failed?.name ?? 'none',
+      ...(failed === undefined && kept ? {stoppedBefore: kept.name} : {}),
       error: failed?.error ?? new Error('immucore was stopped (SIGTERM) before the boot was complete'),
       logFile: LOG_FILE,
       reportFile: REPORT_FILE,
