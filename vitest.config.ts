@@ -13,6 +13,9 @@ export default defineConfig({
           // The fast-check properties (500 cases each) take 1-2 s alone and ran past vitest's 5 s
           // default at load 15: a limit for hangs, not a speed check.
           testTimeout: 30_000,
+          // A hook that loads a tool (dependency-cruiser's cruise in layers.test.ts) took over 10 s
+          // at load 15.
+          hookTimeout: 60_000,
         },
       },
       {
