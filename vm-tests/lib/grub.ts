@@ -172,10 +172,28 @@ export async function buildBrokenInitImage(image: string, label: string): Promis
  * immucore-health-check.service fails boot-complete.target. The image's
  * /etc/default/immucore-assessment (the documented config) sets a 1 s grace before the fallback
  * reboot, and the test agent is not enabled in it: the agent would power the guest off before
- * the health check ran; it reports from the boot that follows.
+ * the health check ran; it reports from the boot that follows. Drop-ins (test only) write a
+ * kernel-timestamped line to /dev/kmsg as the failing unit, the health check and the fallback
+ * start and end, so the test can say where the unhealthy boot's time goes (UNHEALTHY_MARKS).
  */
+export const UNHEALTHY_MARKED_UNITS = [
+  'immucore-test-unhealthy.service',
+  'immucore-health-check.service',
+  'immucore-fallback.service',
+] as const;
+// `$$` is systemd's escape for a literal `$`: the shell, not systemd, expands these.
+const UNHEALTHY_MARK_DROPIN = [
+  '[Service]',
+  `ExecStartPre=/bin/sh -c 'echo "immucore-test-mark: $$0 starts" > /dev/kmsg' %n`,
+  `ExecStopPost=/bin/sh -c 'echo "immucore-test-mark: $$0 ends ($$SERVICE_RESULT)" > /dev/kmsg' %n`,
+  '',
+].join('\n');
+/** `[<kernel time>] immucore-test-mark: <unit> starts|ends (<result>)`, as the console shows them. */
+export const UNHEALTHY_MARKS =
+  /\[\s*(\d+\.\d+)\] immucore-test-mark: (\S+) (starts|ends)(?: \(([\w-]+)\))?/gm;
+
 export async function buildUnhealthyImage(image: string, label: string): Promise<string> {
-  const key = hashInputs([image, String((await stat(image)).mtimeMs), 'failing-unit-grace-1-no-agent']);
+  const key = hashInputs([image, String((await stat(image)).mtimeMs), 'usr-lib-unit-kmsg-marks']);
   const dir = await cachedDir(`unhealthy-${label}`, key, async (tmp) => {
     const out = join(tmp, 'root.img');
     await runBuild(['cp', '--sparse=always', image, out]);
@@ -193,13 +211,25 @@ export async function buildUnhealthyImage(image: string, label: string): Promise
     );
     const config = join(tmp, 'assessment');
     await writeFile(config, 'IMMUCORE_HEALTH_UNITS=*\nIMMUCORE_FALLBACK_GRACE_SEC=1\n');
-    const system = '/etc/systemd/system';
+    // The unit and the drop-ins go under /usr/lib (the image's own, read-only), not /etc/systemd:
+    // /etc/systemd is a persistent path, seeded from the first image booted, so a unit put there
+    // would follow the system into passive and fail it too (the first green-looking run did).
+    const system = '/usr/lib/systemd/system';
+    const marks = join(tmp, 'marks.conf');
+    await writeFile(marks, UNHEALTHY_MARK_DROPIN);
+    const dropIn = (unit: string) => [
+      `mkdir ${system}/${unit}.d`,
+      `write ${marks} ${system}/${unit}.d/immucore-test-marks.conf`,
+      `sif ${system}/${unit}.d/immucore-test-marks.conf mode 0100644`,
+    ];
     await runBuild(['debugfs', '-w', '-f', '-', out], {
       input: [
+        ...UNHEALTHY_MARKED_UNITS.flatMap(dropIn),
         `write ${unit} ${system}/immucore-test-unhealthy.service`,
         `sif ${system}/immucore-test-unhealthy.service mode 0100644`,
+        `mkdir ${system}/multi-user.target.wants`,
         `symlink ${system}/multi-user.target.wants/immucore-test-unhealthy.service ../immucore-test-unhealthy.service`,
-        `rm ${system}/multi-user.target.wants/immucore-test-agent.service`,
+        'rm /etc/systemd/system/multi-user.target.wants/immucore-test-agent.service',
         'rm /etc/default/immucore-assessment',
         `write ${config} /etc/default/immucore-assessment`,
         'sif /etc/default/immucore-assessment mode 0100644',

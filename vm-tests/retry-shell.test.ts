@@ -4,8 +4,6 @@
 // image in place on COS_STATE (a hard link to passive.img, whose label is root='s), then
 // `immucore retry`, which keeps what the failed run mounted and completes the boot; then `exit`,
 // after which the initrd goes on and the system boots. One kernel boot.
-// Not collected by the suite (*.scenario.ts, not *.test.ts) until a run of it has passed: its one
-// run so far showed the failure screen and the banner, then waited on sulogin's prompt.
 import {beforeAll, describe, expect, it} from 'vitest';
 import {reportOf} from './lib/expect-boot.ts';
 import type {AgentFacts} from './lib/facts.ts';
