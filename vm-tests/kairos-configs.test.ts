@@ -19,6 +19,9 @@ import {progress} from './lib/log.ts';
 import {type BootResult, createOverlay} from './lib/qemu.ts';
 
 const GROW_MIB = 512;
+// A hang guard (doubled by IMMUCORE_VM_TIMEOUT_SCALE), above the default 300 s: on a machine loaded
+// by other builds and guests, one of these full boots took 532 s to the agent.
+const BOOT_TIMEOUT_SEC = 420;
 const USER_DATA = `#cloud-config
 hostname: kairos-cidata
 stages:
@@ -108,12 +111,19 @@ describe('Kairos stock-like configs, a grown disk and a cidata CD, booted twice'
       append,
       overlay,
       cdrom,
+      timeoutSec: BOOT_TIMEOUT_SEC,
       waitForPoweroff: true,
     }));
     progress(
       `kairos-configs-1: ${boot.seconds.toFixed(0)} s (agent at ${boot.secondsToAgent?.toFixed(0)} s)`,
     );
-    ({boot, facts: second} = await bootForFacts({name: 'kairos-configs-2', append, overlay, cdrom}));
+    ({boot, facts: second} = await bootForFacts({
+      name: 'kairos-configs-2',
+      append,
+      overlay,
+      cdrom,
+      timeoutSec: BOOT_TIMEOUT_SEC,
+    }));
     progress(
       `kairos-configs-2: ${boot.seconds.toFixed(0)} s (agent at ${boot.secondsToAgent?.toFixed(0)} s)`,
     );
