@@ -167,7 +167,7 @@ describe('Kairos stock-like configs, a grown disk and a cidata CD, booted twice'
     );
   });
 
-  it('pulls the user data from the cidata CD into /oem, readable by root only', () => {
+  it('pulls the user data from the cidata CD into /oem', () => {
     expect(first.immucoreJournal).toMatch(/datasource: user data from \/dev\/sr0 \(cidata\) user-data/);
     expect(first.immucoreJournal).toMatch(/datasource: wrote \/oem\/userdata\.yaml/);
     for (const facts of [first, second]) {
