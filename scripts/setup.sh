@@ -29,8 +29,8 @@ ensure_npm() {
 # (stage chroots), nohang (the memory policy), grub-common (grub-editenv: the grubenv golden
 # tests), cryptsetup-bin, swtpm and tpm2-tools (LUKS headers and kcrypt's TPM NV mode on a software
 # TPM: test/sys/luks.test.ts), and for the QEMU suite qemu, debootstrap, sfdisk, lvm2 (the LVM
-# disk), squashfs-tools (the squashfs recovery) and grub-pc-bin (BIOS GRUB for the boot assessment
-# scenarios).
+# disk), squashfs-tools (the squashfs recovery), grub-pc-bin (BIOS GRUB for the boot assessment
+# scenarios) and xorriso (the kairos-configs scenario's cidata CD).
 TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang grub-common
     cryptsetup-bin swtpm swtpm-tools tpm2-tools)
-VM_PACKAGES=(qemu-system-x86 qemu-utils debootstrap fdisk lvm2 squashfs-tools grub-pc-bin)
+VM_PACKAGES=(qemu-system-x86 qemu-utils debootstrap fdisk lvm2 squashfs-tools grub-pc-bin xorriso)

@@ -110,7 +110,8 @@ install() {
     # `datasource` (the cidata/config-2 media are iso9660 or vfat, mounted read-only).
     inst_multiple -o sfdisk partx blockdev stat resize2fs mkfs.ext2 mkfs.ext3 mkfs.ext4 mkfs.vfat mkfs.xfs \
         mkfs.btrfs mkswap
-    hostonly='' instmods isofs vfat nls_cp437 nls_iso8859-1 nls_utf8
+    # sr_mod (and cdrom): the CD drive a `cidata` seed is in, whatever its controller.
+    hostonly='' instmods isofs vfat nls_cp437 nls_iso8859-1 nls_utf8 sr_mod cdrom
 
     if ! dracut_module_included dmsquash-live; then
         dwarning "immucore: no dmsquash-live in this initramfs (not installed, or a hostonly build): live media and the squashfs recovery (root=live:...) will not boot"

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseCloudConfig} from './parse-config.ts';
+import {isCloudInit, parseCloudConfig} from './parse-config.ts';
 
 const FILE = '/oem/90_custom.yaml';
 
@@ -21,6 +21,44 @@ describe('parseCloudConfig', () => {
       {file: FILE, path: 'stages.rootfs[0]', line: 3},
       {file: FILE, path: 'stages.rootfs[1]', line: 4},
     ]);
+  });
+
+  it("turns a #cloud-config file's top-level hostname into the first initramfs step, as yip", () => {
+    const src = parseCloudConfig(
+      '#cloud-config\nhostname: "node-{{ trunc 4 .MachineID }}"\nusers: [{name: kairos}]\nstages:\n  initramfs:\n    - name: own\n      commands: [x]\n',
+      FILE,
+    );
+    expect(src.errors).toEqual([]);
+    const steps = src.stages.get('initramfs') ?? [];
+    expect(steps.map((s) => [s.step.name, s.step.hostname, s.origin])).toEqual([
+      ['hostname (cloud-init)', 'node-{{ trunc 4 .MachineID }}', {file: FILE, path: 'hostname', line: 2}],
+      ['own', undefined, {file: FILE, path: 'stages.initramfs[0]', line: 6}],
+    ]);
+    expect(steps[1]?.step.commands).toEqual(['x']);
+  });
+
+  it("reads a top-level hostname only under the #cloud-config header, and checks it like a step's", () => {
+    // yip's yip-format loader ignores a top-level hostname.
+    expect(parseCloudConfig('hostname: node-1\n', FILE).stages.size).toBe(0);
+    // An empty one is no step (yip's hostname plugin does nothing with it).
+    expect(parseCloudConfig('#cloud-config\nhostname: ""\n', FILE).stages.size).toBe(0);
+    expect(parseCloudConfig('#cloud-config\nhostname:\n', FILE).stages.size).toBe(0);
+    const bad = parseCloudConfig('#cloud-config\nhostname: "not a name"\n', FILE);
+    expect(bad.errors.map((e) => e.message)).toEqual([
+      `${FILE}:2:11: hostname "not a name" is not a host name`,
+    ]);
+    // Kept but not run, as any step with an error.
+    expect(bad.stages.get('initramfs')?.[0]?.step.errors).toHaveLength(1);
+  });
+
+  it('finds the #cloud-config header as yip does: after blank lines and comments, not after content', () => {
+    expect(isCloudInit('#cloud-config\n')).toBe(true);
+    expect(isCloudInit('#cloud-config  \r\nx: 1\n')).toBe(true);
+    expect(isCloudInit('\n# a comment\n#cloud-config\n')).toBe(true);
+    expect(isCloudInit('x: 1\n#cloud-config\n')).toBe(false);
+    expect(isCloudInit('#cloud-config-archive\n')).toBe(false);
+    expect(isCloudInit('# cloud-config\n')).toBe(false);
+    expect(isCloudInit('')).toBe(false);
   });
 
   it('an empty file or a comment-only file has no steps and no problems', () => {

@@ -51,7 +51,8 @@ export function readStep(r: FieldReader, node: unknown, path: string): StageStep
   const [errorsBefore, warningsBefore] = [r.errors.length, r.warnings.length];
   const entries = r.entries(node, path, 'a step (a mapping of directives)') ?? [];
   for (const [key, value, keyNode] of entries) {
-    const at = `${path}.${key}`;
+    // '' for the top level of a file (a #cloud-config file's hostname).
+    const at = path ? `${path}.${key}` : key;
     if (!SUPPORTED.includes(key)) {
       step.unsupported.push(key);
       continue;

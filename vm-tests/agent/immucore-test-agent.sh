@@ -23,12 +23,16 @@
 #                                    times) and the loaded modules (for tuning the test image)
 #   immucore.test.luks=provision     first: encrypt partitions as Kairos' kcrypt does (luks.sh);
 #   immucore.test.luks=status        or: record `immucore status`; both in /run/immucore-test/luks.txt
+#   immucore.test.stat=/a,/b         include these paths' inode, mtime (s), size and owner (null when
+#                                    missing), for "not rewritten" checks across boots
+#   immucore.test.disk=1             include /dev/vda's size and partitions (start and size in
+#                                    sectors, from sysfs) and COS_PERSISTENT's ext4 block count
 set -u
 read -r started _ < /proc/uptime
 out=/run/immucore-test
 mkdir -p "$out"
 
-agent=on poweroff=1 files= writes= time=0 hog=0 after= slot=0 analyze=0
+agent=on poweroff=1 files= writes= time=0 hog=0 after= slot=0 analyze=0 stats= disk=0
 read -r cmdline < /proc/cmdline
 for word in $cmdline; do
     case "$word" in
@@ -42,6 +46,8 @@ for word in $cmdline; do
         immucore.test.slot=1) slot=1 ;;
         immucore.test.analyze=1) analyze=1 ;;
         immucore.test.luks=*) luks="${word#*=}" ;;
+        immucore.test.stat=*) stats="${word#*=}" ;;
+        immucore.test.disk=1) disk=1 ;;
     esac
 done
 [ "$agent" = on ] || exit 0
@@ -75,6 +81,28 @@ fi
     done
     jq -cn --argjson n "$n" "$@" '[range($n) | {($ARGS.named["p\(.)"]): $ARGS.named["f\(.)"]}] | add // {}'
 ) > "$out/files.json"
+# stat(1) of the asked-for paths: "inode mtime size uid:gid" per line, then one jq.
+(
+    IFS=,
+    for f in $stats; do
+        printf '%s\t%s\n' "$f" "$(stat -c '%i %Y %s %u:%g' "$f" 2> /dev/null)"
+    done
+) | jq -c -n -R 'reduce inputs as $l ({}; ($l | split("\t")) as [$p, $s] |
+    .[$p] = (if $s == "" then null else ($s | split(" ") | {inode: (.[0] | tonumber), mtime: (.[1] | tonumber), size: (.[2] | tonumber), owner: .[3]}) end))' > "$out/stat.json"
+# The first disk from sysfs (512-byte sectors) and what COS_PERSISTENT's superblock says.
+if [ "$disk" = 1 ]; then
+    for p in /sys/class/block/vda/vda*; do
+        [ -f "$p/start" ] && printf '%s %s %s\n' "${p##*/}" "$(cat "$p/start")" "$(cat "$p/size")"
+    done > "$out/parts.txt"
+    dumpe2fs -h /dev/disk/by-label/COS_PERSISTENT 2> /dev/null | grep -E '^Block (count|size):' > "$out/ext4.txt"
+    jq -cn --arg size "$(cat /sys/class/block/vda/size)" --rawfile parts "$out/parts.txt" --rawfile ext4 "$out/ext4.txt" '{
+        sectors: ($size | tonumber),
+        partitions: ($parts | split("\n") | map(select(length > 0) | split(" ") | {name: .[0], start: (.[1] | tonumber), size: (.[2] | tonumber)})),
+        persistentExt4: ($ext4 | split("\n") | map(select(length > 0) | split(":") | {(.[0]): (.[1] | gsub(" "; "") | tonumber)}) | add)
+    }' > "$out/disk.json"
+else
+    echo null > "$out/disk.json"
+fi
 # nohang's units, and with immucore.test.hog=1 the hog: who nohang kills, who survives.
 wait_until() { # <seconds> <command...>: 0 once the command succeeds, 1 after the time is up
     n=$(($1 * 5))
@@ -194,6 +222,8 @@ jq -cn \
     --slurpfile binaryMs "$out/binary-ms.json" \
     --slurpfile memory "$out/memory.json" \
     --slurpfile slot "$out/slot.json" \
+    --slurpfile stat "$out/stat.json" \
+    --slurpfile disk "$out/disk.json" \
     '{
         uptime: ($uptime | tonumber),
         agentStarted: ($started | tonumber),
@@ -209,6 +239,8 @@ jq -cn \
         binaryMs: $binaryMs[0],
         memory: $memory[0],
         slot: $slot[0],
+        stat: $stat[0],
+        disk: $disk[0],
         timing: ($timing | split("\n") | map(select(contains("=")) | split("=") | {(.[0]): (.[1] | tonumber? // null)}) | add // {}),
         immucoreJournal: $journal
     }' > "$out/facts.json" || echo '{"agentError":"jq failed"}' > "$out/facts.json"

@@ -25,6 +25,7 @@ const DEBOOTSTRAP_PACKAGES = [
   'dracut',
   'zstd',
   'jq', // the test agent builds its JSON line with it
+  'fdisk', // sfdisk: the `layout` directive edits partition tables with it (a Kairos image has it)
 ];
 // Installed with apt inside the root: the kernel (modules included, so the image's own dracut
 // finds virtio and loop), nohang (the memory policy renders its config), and what the immucore

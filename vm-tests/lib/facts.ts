@@ -37,6 +37,28 @@ export interface AgentFacts {
   immucoreJournal: string;
   /** With immucore.test.slot=1: `immucore slot status --json` (`{error}` when it printed nothing). */
   slot?: unknown;
+  /** The paths asked for with immucore.test.stat=, null when missing. */
+  stat?: Record<string, StatFact | null>;
+  /** With immucore.test.disk=1: /dev/vda and COS_PERSISTENT's ext4. */
+  disk?: DiskFact | null;
+}
+
+export interface StatFact {
+  inode: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  size: number;
+  /** `uid:gid` */
+  owner: string;
+}
+
+export interface DiskFact {
+  /** /dev/vda's size in 512-byte sectors. */
+  sectors: number;
+  /** Each partition's start and size in 512-byte sectors (sysfs). */
+  partitions: Array<{name: string; start: number; size: number}>;
+  /** `dumpe2fs -h` of LABEL=COS_PERSISTENT: `Block count`, `Block size`. */
+  persistentExt4: Record<string, number> | null;
 }
 
 export interface UnitStateFact {

@@ -103,6 +103,8 @@ export interface Scenario {
   input?: BootOptions['input'];
   /** A software TPM whose state lives here, kept between the boots of a scenario. */
   tpmStateDir?: string;
+  /** An ISO9660 image in a CD-ROM drive. */
+  cdrom?: string;
 }
 
 /** Builds what is missing, boots the scenario and returns the agent's facts (throws without them). */
@@ -118,6 +120,7 @@ export async function bootForFacts(s: Scenario): Promise<{boot: BootResult; fact
     ...(s.memoryMiB ? {memoryMiB: s.memoryMiB} : {}),
     ...(s.input ? {input: s.input} : {}),
     ...(s.tpmStateDir ? {tpmStateDir: s.tpmStateDir} : {}),
+    ...(s.cdrom ? {cdrom: s.cdrom} : {}),
   });
   if (!boot.facts) throw new Error(`the agent never reported; see ${boot.logPath}`);
   return {boot, facts: boot.facts};

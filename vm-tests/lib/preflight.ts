@@ -16,6 +16,8 @@ const TOOLS: Record<string, string> = {
   // the LVM disk (COS_PERSISTENT on a logical volume) and the squashfs recovery
   lvm: 'lvm2',
   mksquashfs: 'squashfs-tools',
+  // the kairos-configs scenario's cidata CD (ISO9660)
+  xorriso: 'xorriso',
 };
 
 let checked = false;

@@ -62,6 +62,11 @@ export interface BootOptions {
    * directory: boot twice with the same one and the second boot sees what the first sealed.
    */
   tpmStateDir?: string;
+  /**
+   * An ISO9660 image in a CD-ROM drive (a `cidata` seed). On virtio-scsi, whose driver every test
+   * initramfs has: the PIIX IDE drive of `-cdrom` would need ata_piix in it, probed on every boot.
+   */
+  cdrom?: string;
 }
 
 export interface BootResult {
@@ -94,11 +99,27 @@ const EXTRA_APPEND = process.env.IMMUCORE_VM_APPEND ? ` ${process.env.IMMUCORE_V
 // After the agent's report the guest powers off; give it this long before QEMU is killed.
 const POWEROFF_GRACE_MS = 30_000;
 
-/** Creates a copy-on-write overlay of a raw base disk. */
-export async function createOverlay(base: string, overlay: string): Promise<string> {
+/**
+ * Creates a copy-on-write overlay of a raw base disk; with `sizeMiB`, a disk that large: the space
+ * past the base reads as zeros, as an image written to a bigger disk (its backup GPT then sits
+ * before the end).
+ */
+export async function createOverlay(base: string, overlay: string, sizeMiB?: number): Promise<string> {
   mkdirSync(dirname(overlay), {recursive: true});
   await rm(overlay, {force: true});
-  await runBuild(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, overlay]);
+  await runBuild([
+    'qemu-img',
+    'create',
+    '-q',
+    '-f',
+    'qcow2',
+    '-F',
+    'raw',
+    '-b',
+    base,
+    overlay,
+    ...(sizeMiB ? [`${sizeMiB}M`] : []),
+  ]);
   return overlay;
 }
 
@@ -187,6 +208,16 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
         ]),
     '-drive',
     `file=${opts.disk},if=virtio,format=qcow2,cache=unsafe`,
+    ...(opts.cdrom
+      ? [
+          '-device',
+          'virtio-scsi-pci,id=scsi0',
+          '-drive',
+          `file=${opts.cdrom},if=none,id=cd0,media=cdrom,readonly=on,format=raw`,
+          '-device',
+          'scsi-cd,drive=cd0,bus=scsi0.0',
+        ]
+      : []),
   ];
   const tpm = opts.tpmStateDir ? await startSwtpm(opts.tpmStateDir) : undefined;
   if (tpm) args.push(...tpm.qemuArgs);
