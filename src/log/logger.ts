@@ -1,6 +1,8 @@
 // The boot log: JSON lines (pino) for /run/immucore/immucore.log, and short readable lines on the
 // console, where a person watching the boot (or the journal) reads them. No pino transports:
 // they start worker threads, which a compiled single binary and a 1-second boot do not need.
+import fs from 'node:fs';
+import path from 'node:path';
 import pino, {type Logger} from 'pino';
 
 export type {Logger};
@@ -33,6 +35,37 @@ function consoleSink(write: (line: string) => void): pino.DestinationStream {
   };
 }
 
+// The log file: each record appended at once with a plain write (what pino's sync destination
+// did), to an fd opened 0600. Its first failure (a full /run: a stage step filled the initramfs's
+// RAM) closes it and is said once on the console, which keeps the whole log. pino's destination
+// emitted that error with no listener, which crashed the boot from inside whichever step logged
+// next, and its exit handler retried a failed write forever.
+function fileSink(file: string, onError: (err: Error) => void): pino.DestinationStream {
+  let fd: number | undefined;
+  const fail = (err: unknown) => {
+    if (fd !== undefined) fs.closeSync(fd);
+    fd = undefined;
+    onError(err instanceof Error ? err : new Error(String(err)));
+  };
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true});
+    fd = fs.openSync(file, 'a', 0o600);
+  } catch (err) {
+    fail(err);
+  }
+  return {
+    write(chunk: string) {
+      if (fd === undefined) return;
+      try {
+        const buf = Buffer.from(chunk);
+        for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at);
+      } catch (err) {
+        fail(err);
+      }
+    },
+  };
+}
+
 export interface LoggerOptions {
   /** Absolute path of the JSON log file (already resolved against the root), created 0600; undefined = none. */
   file?: string;
@@ -47,15 +80,21 @@ export function createLogger(opts: LoggerOptions): Logger {
   const streams: pino.StreamEntry[] = [];
   // 0600: the log quotes the whole cmdline, which may carry tokens (kairos.config_url=…?token=),
   // and /run moves into the booted system, where every user could read it.
-  if (opts.file)
-    streams.push({
-      level: 'debug',
-      stream: pino.destination({dest: opts.file, sync: true, mkdir: true, mode: 0o600}),
-    });
-  if (opts.console !== false) {
-    const write = opts.console ?? ((line: string) => process.stderr.write(line));
-    streams.push({level, stream: consoleSink(write)});
+  const write =
+    opts.console === false ? undefined : (opts.console ?? ((line: string) => process.stderr.write(line)));
+  if (opts.file) {
+    const file = opts.file;
+    const stream = fileSink(file, (err) =>
+      write?.(
+        renderLogLine({
+          level: 40,
+          msg: `cannot write the log file ${file} (${err.message}): the rest of the log is on the console only; ignoring. Try: free space in ${path.dirname(file)} (df -h ${path.dirname(file)}), or fix the error.`,
+        }),
+      ),
+    );
+    streams.push({level: 'debug', stream});
   }
+  if (write) streams.push({level, stream: consoleSink(write)});
   return pino(
     {level: 'debug', base: undefined, timestamp: pino.stdTimeFunctions.isoTime},
     pino.multistream(streams),
