@@ -1,12 +1,16 @@
 // The boot log survives a log file it cannot write: a full /run (/dev/full answers every write
 // with ENOSPC) or a file it cannot open. The boot goes on, the console keeps every line, and says
-// once why the file stopped.
+// once why the file stopped. The file itself is src/sys/log-file.ts, used here as the boot uses it.
 import {describe, expect, it} from 'vitest';
+import {openLogFile} from '../sys/log-file.ts';
 import {createLogger} from './logger.ts';
 
 function logTo(file: string) {
   const lines: string[] = [];
-  const log = createLogger({file, console: (line) => lines.push(line)});
+  const log = createLogger({
+    file: {path: file, open: (onError) => openLogFile(file, onError)},
+    console: (line) => lines.push(line),
+  });
   return {log, lines};
 }
 

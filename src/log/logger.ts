@@ -1,8 +1,6 @@
 // The boot log: JSON lines (pino) for /run/immucore/immucore.log, and short readable lines on the
 // console, where a person watching the boot (or the journal) reads them. No pino transports:
 // they start worker threads, which a compiled single binary and a 1-second boot do not need.
-import fs from 'node:fs';
-import path from 'node:path';
 import pino, {type Logger} from 'pino';
 
 export type {Logger};
@@ -35,40 +33,17 @@ function consoleSink(write: (line: string) => void): pino.DestinationStream {
   };
 }
 
-// The log file: each record appended at once with a plain write (what pino's sync destination
-// did), to an fd opened 0600. Its first failure (a full /run: a stage step filled the initramfs's
-// RAM) closes it and is said once on the console, which keeps the whole log. pino's destination
-// emitted that error with no listener, which crashed the boot from inside whichever step logged
-// next, and its exit handler retried a failed write forever.
-function fileSink(file: string, onError: (err: Error) => void): pino.DestinationStream {
-  let fd: number | undefined;
-  const fail = (err: unknown) => {
-    if (fd !== undefined) fs.closeSync(fd);
-    fd = undefined;
-    onError(err instanceof Error ? err : new Error(String(err)));
-  };
-  try {
-    fs.mkdirSync(path.dirname(file), {recursive: true});
-    fd = fs.openSync(file, 'a', 0o600);
-  } catch (err) {
-    fail(err);
-  }
-  return {
-    write(chunk: string) {
-      if (fd === undefined) return;
-      try {
-        const buf = Buffer.from(chunk);
-        for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at);
-      } catch (err) {
-        fail(err);
-      }
-    },
-  };
+/** The log file, opened by the caller (src/sys/log-file.ts): the logger touches no file itself. */
+export interface LogFileOption {
+  /** Absolute path, for messages. */
+  path: string;
+  /** Open it; the first failed open or write goes to `onError`, and the sink then drops records. */
+  open(onError: (err: Error) => void): {write(chunk: string): void};
 }
 
 export interface LoggerOptions {
-  /** Absolute path of the JSON log file (already resolved against the root), created 0600; undefined = none. */
-  file?: string;
+  /** The JSON log file (created 0600); undefined = none. */
+  file?: LogFileOption;
   /** Where the readable lines go; default stderr. Undefined `console: false` = none. */
   console?: ((line: string) => void) | false;
   debug?: boolean;
@@ -78,17 +53,19 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   const level = opts.debug ? 'debug' : 'info';
   const streams: pino.StreamEntry[] = [];
-  // 0600: the log quotes the whole cmdline, which may carry tokens (kairos.config_url=…?token=),
-  // and /run moves into the booted system, where every user could read it.
   const write =
     opts.console === false ? undefined : (opts.console ?? ((line: string) => process.stderr.write(line)));
+  // 0600: the log quotes the whole cmdline, which may carry tokens (kairos.config_url=…?token=),
+  // and /run moves into the booted system, where every user could read it. A file that cannot be
+  // written (a full /run) costs the file, said once on the console, which keeps every line.
   if (opts.file) {
-    const file = opts.file;
-    const stream = fileSink(file, (err) =>
+    const file = opts.file.path;
+    const dir = file.slice(0, file.lastIndexOf('/')) || '/';
+    const stream = opts.file.open((err) =>
       write?.(
         renderLogLine({
           level: 40,
-          msg: `cannot write the log file ${file} (${err.message}): the rest of the log is on the console only; ignoring. Try: free space in ${path.dirname(file)} (df -h ${path.dirname(file)}), or fix the error.`,
+          msg: `cannot write the log file ${file} (${err.message}): the rest of the log is on the console only; ignoring. Try: free space in ${dir} (df -h ${dir}), or fix the error.`,
         }),
       ),
     );
