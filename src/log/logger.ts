@@ -33,9 +33,17 @@ function consoleSink(write: (line: string) => void): pino.DestinationStream {
   };
 }
 
+/** The log file, opened by the caller (src/sys/log-file.ts): the logger touches no file itself. */
+export interface LogFileOption {
+  /** Absolute path, for messages. */
+  path: string;
+  /** Open it; the first failed open or write goes to `onError`, and the sink then drops records. */
+  open(onError: (err: Error) => void): {write(chunk: string): void};
+}
+
 export interface LoggerOptions {
-  /** Absolute path of the JSON log file (already resolved against the root), created 0600; undefined = none. */
-  file?: string;
+  /** The JSON log file (created 0600); undefined = none. */
+  file?: LogFileOption;
   /** Where the readable lines go; default stderr. Undefined `console: false` = none. */
   console?: ((line: string) => void) | false;
   debug?: boolean;
@@ -45,17 +53,25 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   const level = opts.debug ? 'debug' : 'info';
   const streams: pino.StreamEntry[] = [];
+  const write =
+    opts.console === false ? undefined : (opts.console ?? ((line: string) => process.stderr.write(line)));
   // 0600: the log quotes the whole cmdline, which may carry tokens (kairos.config_url=…?token=),
-  // and /run moves into the booted system, where every user could read it.
-  if (opts.file)
-    streams.push({
-      level: 'debug',
-      stream: pino.destination({dest: opts.file, sync: true, mkdir: true, mode: 0o600}),
-    });
-  if (opts.console !== false) {
-    const write = opts.console ?? ((line: string) => process.stderr.write(line));
-    streams.push({level, stream: consoleSink(write)});
+  // and /run moves into the booted system, where every user could read it. A file that cannot be
+  // written (a full /run) costs the file, said once on the console, which keeps every line.
+  if (opts.file) {
+    const file = opts.file.path;
+    const dir = file.slice(0, file.lastIndexOf('/')) || '/';
+    const stream = opts.file.open((err) =>
+      write?.(
+        renderLogLine({
+          level: 40,
+          msg: `cannot write the log file ${file} (${err.message}): the rest of the log is on the console only; ignoring. Try: free space in ${dir} (df -h ${dir}), or fix the error.`,
+        }),
+      ),
+    );
+    streams.push({level: 'debug', stream});
   }
+  if (write) streams.push({level, stream: consoleSink(write)});
   return pino(
     {level: 'debug', base: undefined, timestamp: pino.stdTimeFunctions.isoTime},
     pino.multistream(streams),

@@ -100,8 +100,8 @@ describe('bindPersistentPaths', () => {
       expect.objectContaining({
         item: '/etc/ssh',
         message:
-          "Bound /usr/local/.state/etc-ssh.bind over /etc/ssh as it was: bringing in the image's changes failed",
-        hint: expect.stringMatching(/the seed resumes on the next boot/),
+          "Bound /usr/local/.state/etc-ssh.bind over /etc/ssh as it was: bringing in the image's changes failed: the persistent volume is full (ENOSPC): copyEntries /sysroot/etc/ssh /sysroot/usr/local/.state/.immucore/etc-ssh.bind.staging new_in_image: ENOSPC (injected)",
+        hint: 'Free space on the persistent volume (df -h /usr/local/.state; du -sh /usr/local/.state/*); the seed resumes on the next boot.',
       }),
     ]);
   });
@@ -113,8 +113,21 @@ describe('bindPersistentPaths', () => {
     expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/etc/ssh']);
     expect(ctx.boot.failures[0]).toMatchObject({
       item: '/home',
-      message: 'Cannot seed the state dir /usr/local/.state/home.bind of /home from the image',
-      hint: expect.stringMatching(/^Free space on the persistent volume/),
+      message:
+        'Cannot seed the state dir /usr/local/.state/home.bind of /home from the image: the persistent volume is full (ENOSPC): copyTree /sysroot/home /sysroot/usr/local/.state/.immucore/home.bind.staging: ENOSPC (injected)',
+      hint: 'Free space on the persistent volume (df -h /usr/local/.state; du -sh /usr/local/.state/*); the seed runs again on the next boot.',
+    });
+  });
+
+  it('a seed that fails for another reason names that reason, and does not blame the space', async () => {
+    const sys = machine().fail(/^copyTree \/sysroot\/home /, 'EIO');
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/home"\n');
+    await stepError(done);
+    expect(ctx.boot.failures[0]).toMatchObject({
+      item: '/home',
+      message:
+        'Cannot seed the state dir /usr/local/.state/home.bind of /home from the image: copyTree /sysroot/home /sysroot/usr/local/.state/.immucore/home.bind.staging: EIO (injected)',
+      hint: 'Free space on the persistent volume (df -h /usr/local/.state) or fix the error above; the seed runs again on the next boot.',
     });
   });
 

@@ -143,23 +143,40 @@ async function seedAndBind(
     if (there) await bind();
     // A records dir that leads elsewhere says so itself, with its own fix.
     if (cause === seeding.seedDir) throw cause;
+    const fix = `${fixFor(cause, path.posix.dirname(shown))}; the seed ${there ? 'resumes' : 'runs again'} on the next boot.`;
     if (!there) {
-      throw new BootError(`Cannot seed the state dir ${shown} of ${item.path} from the image`, {
-        cause,
-        input: item.path,
-        hint: 'Free space on the persistent volume (df /usr/local) or fix the error above; the seed runs again on the next boot.',
-      });
+      throw new BootError(
+        `Cannot seed the state dir ${shown} of ${item.path} from the image: ${reasonOf(cause)}`,
+        {
+          cause,
+          input: item.path,
+          hint: fix,
+        },
+      );
     }
     throw new BootError(
-      `Bound ${shown} over ${item.path} as it was: bringing in the image's changes failed`,
-      {
-        cause,
-        input: item.path,
-        hint: 'Free space on the persistent volume (df /usr/local) or fix the error above; the seed resumes on the next boot.',
-      },
+      `Bound ${shown} over ${item.path} as it was: bringing in the image's changes failed: ${reasonOf(cause)}`,
+      {cause, input: item.path, hint: fix},
     );
   }
   await bind();
+}
+
+/** A full volume is said first, with its errno: the cause's own words (a cp argv) come after. */
+function reasonOf(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as {code?: unknown} | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT'
+    ? `the persistent volume is full (${code}): ${message}`
+    : message;
+}
+
+/** The fix: free space on a full volume, else what the cause's own hint says. */
+function fixFor(cause: unknown, stateTarget: string): string {
+  const code = (cause as {code?: unknown} | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return `Free space on the persistent volume (df -h ${stateTarget}; du -sh ${stateTarget}/*)`;
+  return `Free space on the persistent volume (df -h ${stateTarget}) or fix the error above`;
 }
 
 /** The booted image's identity, told once per boot; undefined when it cannot be told. */

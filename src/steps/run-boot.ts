@@ -1,5 +1,6 @@
 // One boot, end to end: read the cmdline, plan, run the steps, write the report, and on a fatal
 // failure paint the failure screen and stop the initrd (SPEC §9).
+
 import {decideFailureAction} from '../boot/failure-action.ts';
 import {planBoot} from '../boot/plan.ts';
 import {runSteps, type StepRecord} from '../dag/index.ts';
@@ -8,6 +9,7 @@ import {createLogger, type Logger} from '../log/logger.ts';
 import type {BootReport} from '../report/boot-report.ts';
 import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts';
 import {CloudConfigStages} from '../stages/runner.ts';
+import {openLogFile} from '../sys/log-file.ts';
 import type {Sys} from '../sys/sys.ts';
 import {runAfterFailure} from './after-failure.ts';
 import {bootSteps} from './boot-steps.ts';
@@ -185,7 +187,12 @@ async function openLog(
   if (!opts.file) return consoleOnly();
   try {
     await sys.mkdirp('/run/immucore');
-    return createLogger({file: sys.resolvePath(LOG_FILE), console: opts.console, debug: opts.debug});
+    const file = sys.resolvePath(LOG_FILE);
+    return createLogger({
+      file: {path: file, open: (onError) => openLogFile(file, onError)},
+      console: opts.console,
+      debug: opts.debug,
+    });
   } catch (err) {
     const log = consoleOnly();
     log.error(`cannot open the log file ${LOG_FILE}: ${messageOf(err)}; logging to the console only`);

@@ -46,9 +46,10 @@ describe('seedStateDir', () => {
     expect(sys.calls).toEqual([
       `removeScratch ${seedFile('.staging')}`,
       `copyTree /sysroot/etc/ssh ${seedFile('.staging')}`,
+      // Flushed before the rename: a power loss never leaves an empty file under its final name.
+      `syncFs ${seedFile('.staging')}`,
       `rename ${seedFile('.staging')} ${STATE}/etc-ssh.bind`,
       `removeScratch ${seedFile('.staging')}`,
-      `syncFs ${STATE}/etc-ssh.bind`,
       `write ${seedFile('.seed.json')}`,
       `write ${seedFile('.seeded-from')}`,
     ]);
@@ -122,10 +123,13 @@ describe('seedStateDir', () => {
       previous: 'ext4 UUID=v1',
       counts: {added: 1, updated: 1, keptUserChanged: 1, notResurrected: 1, notInImage: 0},
     });
-    expect(sys.calls.filter((c) => /^(copyEntries|rename) /.test(c))).toEqual([
+    expect(sys.calls.filter((c) => /^(copyEntries|syncFs|rename|write) /.test(c))).toEqual([
       `copyEntries /sysroot/etc/ssh ${seedFile('.staging')} new_key sshd_config.d/a.conf`,
+      `syncFs ${seedFile('.staging')}`,
       `rename ${seedFile('.staging')}/new_key ${at('new_key')}`,
       `rename ${seedFile('.staging')}/sshd_config.d/a.conf ${at('sshd_config.d/a.conf')}`,
+      `write ${seedFile('.seed.json')}`,
+      `write ${seedFile('.seeded-from')}`,
     ]);
     expect(sys.files.get(at('sshd_config'))?.text).toBe('Port 2222\n');
     expect(sys.files.has(at('moduli'))).toBe(false);
@@ -158,6 +162,18 @@ describe('seedStateDir', () => {
     expect(sys.files.get(at('moduli'))?.text).toBe('m2\n');
     expect(sys.files.get(at('new_key'))?.text).toBe('k');
     expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v2\n');
+  });
+
+  it('a flush that fails moves nothing into place: no file of unknown durability under its final name', async () => {
+    const sys = image(new FakeSys(), V1_FILES);
+    await seedStateDir(sys, JOB);
+    upgrade(sys, {...V1_FILES, moduli: 'm2\n'}, 9);
+    sys.fail(`syncFs ${seedFile('.staging')}`, 'EIO', {times: 1});
+    await expect(seedStateDir(sys, V2)).rejects.toMatchObject({code: 'EIO'});
+    expect(sys.files.get(at('moduli'))?.text).toBe('m1\n');
+    expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v1\n');
+    expect((await seedStateDir(sys, V2)).counts).toMatchObject({updated: 3, keptUserChanged: 0});
+    expect(sys.files.get(at('moduli'))?.text).toBe('m2\n');
   });
 
   it('a first seed that fails leaves no state dir and no records; the next boot seeds it whole', async () => {

@@ -6,10 +6,13 @@
 //
 // Beside the state dirs, in `<state target>/.immucore/`: `<n>.seeded-from` (the identity of the
 // image that last seeded `<n>`), `<n>.seed.json` (what it copied) and, during a seed only,
-// `<n>.staging/`. Copies land in the staging dir and are renamed into place, so no half-copied
-// file ever sits in the state dir; the manifest and then the identity are written last, after a
-// syncfs, so a seed cut short by a power loss or a full disk runs again, and picks up where it
-// stopped, on the next boot.
+// `<n>.staging/`. Copies land in the staging dir, are flushed (syncfs) and only then renamed into
+// place, so no half-copied file ever sits in the state dir, not even after a power loss: ext4
+// commits a rename in its journal within seconds but writes delayed-allocation data up to 30 s
+// later, so a rename before the flush can leave an empty or short file under its final name, which
+// the next seed would take for the user's. The manifest and then the identity are written last, so a
+// seed cut short by a power loss or a full disk runs again, and picks up where it stopped, on the
+// next boot.
 import path from 'node:path';
 import {decideSeed, noCounts, planStatePaths, type SeedCounts} from '../boot/seed.ts';
 import {parseManifest, renderManifest} from '../boot/seed-manifest.ts';
@@ -67,14 +70,13 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
   let result: SeedResult;
   let entries = image;
   let manifestText: string | undefined;
-  let changed = true;
   try {
     if (!there) {
       await sys.copyTree(job.source, files.staging);
-      await sys.rename(files.staging, job.stateDir);
       // Only directories (most first seeds: an empty mountpoint): metadata, which the journal
-      // commits in order, before the records; there is no file data to flush.
-      changed = [...image.values()].some((e) => e.type !== 'dir');
+      // commits in order, before the rename and the records; there is no file data to flush.
+      if ([...image.values()].some((e) => e.type !== 'dir')) await sys.syncFs(files.staging);
+      await sys.rename(files.staging, job.stateDir);
       result = {kind: 'first', counts: {...noCounts(), added: image.size - 1}};
     } else {
       manifestText = await sys.readText(files.manifest);
@@ -85,10 +87,10 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
       if (plan.copy.length > 0) {
         await sys.mkdirp(files.staging);
         await sys.copyEntries(job.source, plan.copy, files.staging);
+        await sys.syncFs(files.staging);
         for (const p of plan.copy) await sys.rename(`${files.staging}/${p}`, `${job.stateDir}/${p}`);
       }
       for (const a of plan.attributes) await sys.setAttributes(path.posix.join(job.stateDir, a.path), a);
-      changed = plan.copy.length > 0 || plan.attributes.length > 0;
       entries = plan.manifest;
       result = {
         kind: 'update',
@@ -100,9 +102,9 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
     // Give the space back at once: a seed that hit a full disk must not keep it full.
     await sys.removeScratch(files.staging).catch(() => undefined);
   }
-  // What was copied is on disk before a record says it is there. An upgrade that left this path
-  // alone (most of them) copied nothing, and costs only the identity.
-  if (changed) await sys.syncFs(job.stateDir);
+  // The data was flushed before its rename; renames and attributes are metadata, which the journal
+  // commits before the manifest's own (flushed) write. An upgrade that left this path alone (most
+  // of them) copied nothing, and costs only the identity.
   const text = renderManifest({path: job.path, entries});
   if (text !== manifestText) await sys.writeText(files.manifest, text, {atomic: true});
   // Unflushed: lost to a power loss, the identity is only read as "another image", and the seed

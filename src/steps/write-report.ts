@@ -45,17 +45,25 @@ export function buildBootReport(
  * report.json, then the timeline, both 0600 (SPEC §8); throws the first write that fails. The
  * report holds the whole cmdline, which may carry tokens, and the timeline each step's error,
  * which quotes its input (a config URL, a volume): /run moves into the booted system, where
- * every user could read them. `immucore status` says to run it as root.
+ * every user could read them. `immucore status` says to run it as root. Written whole or not at
+ * all (temp file, rename): a full /run (a stage step filled it) left an empty report.json, which
+ * `status` could not read; no flush, the report lives in RAM.
  */
 export async function writeBootReport(sys: Sys, report: BootReport, records: StepRecord[]): Promise<void> {
   await sys.mkdirp('/run/immucore');
-  await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`, {mode: PRIVATE_MODE});
+  await sys.writeText(REPORT_FILE, `${JSON.stringify(report, null, 2)}\n`, {
+    mode: PRIVATE_MODE,
+    atomic: 'unflushed',
+  });
   const timeline = renderTimeline(records, {
     state: report.state,
     status: report.status,
     criticalPath: report.criticalPath,
   });
-  await sys.writeText(TIMELINE_FILE, `${JSON.stringify(timeline)}\n`, {mode: PRIVATE_MODE});
+  await sys.writeText(TIMELINE_FILE, `${JSON.stringify(timeline)}\n`, {
+    mode: PRIVATE_MODE,
+    atomic: 'unflushed',
+  });
 }
 
 /** The mode of every file under /run/immucore: root only. */

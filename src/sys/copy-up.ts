@@ -30,7 +30,7 @@ export async function copyTree(from: string, to: string): Promise<void> {
   }
   await fs.mkdir(path.dirname(to), {recursive: true});
   if (await copyEmptyDir(from, to)) return;
-  await runTool(cpArgs({whole: {from, to}}));
+  await runTool(cpArgs({whole: {from, to}})).catch(rethrowFull);
 }
 
 /**
@@ -64,8 +64,28 @@ export async function copyEmptyDir(from: string, to: string): Promise<boolean> {
 export async function copyEntries(from: string, entries: string[], to: string): Promise<void> {
   await assertDirectory(from);
   for (let i = 0; i < entries.length; i += BATCH) {
-    await runTool(cpArgs({entries: entries.slice(i, i + BATCH), to}), {cwd: from});
+    await runTool(cpArgs({entries: entries.slice(i, i + BATCH), to}), {cwd: from}).catch(rethrowFull);
   }
+}
+
+/**
+ * `cp` says a full disk only in words ("No space left on device", strerror of ENOSPC; EDQUOT for a
+ * quota): give its failure that code, so the seed names the full volume as the cause, not "exited 1".
+ */
+export function rethrowFull(err: unknown): never {
+  const stderr = err instanceof SysError ? (err.stderr ?? '') : '';
+  const code = /No space left on device/.test(stderr)
+    ? 'ENOSPC'
+    : /Disk quota exceeded/.test(stderr)
+      ? 'EDQUOT'
+      : undefined;
+  if (!code || !(err instanceof SysError)) throw err;
+  throw new SysError(err.message, {
+    code,
+    ...(err.argv ? {argv: err.argv} : {}),
+    ...(err.exitCode !== undefined ? {exitCode: err.exitCode} : {}),
+    stderr,
+  });
 }
 
 async function assertDirectory(p: string): Promise<void> {

@@ -131,6 +131,8 @@ export class LinuxSys implements Sys {
       }
       await fs.rename(tmp, real);
     } catch (err) {
+      // A write cut short by a full disk leaves nothing behind, and gives the space back.
+      await fs.rm(tmp, {force: true}).catch(() => undefined);
       throw fsError('write', p, err);
     }
   }

@@ -120,9 +120,14 @@ describe('persistent state across images', () => {
     expect(full.report.failures).toEqual([
       expect.objectContaining({
         item: '/etc/ssh',
-        message: 'Cannot seed the state dir /usr/local/.state/etc-ssh.bind of /etc/ssh from the image',
+        // The full volume named, with cp's own words (which file it was writing).
+        message: expect.stringMatching(
+          /^Cannot seed the state dir \/usr\/local\/\.state\/etc-ssh\.bind of \/etc\/ssh from the image: the persistent volume is full \(ENOSPC\): cp -a -T .*No space left on device$/s,
+        ),
+        hint: 'Free space on the persistent volume (df -h /usr/local/.state; du -sh /usr/local/.state/*); the seed runs again on the next boot.',
       }),
     ]);
+    expect(full.result.all).toMatch(/\/etc\/ssh: Cannot seed .*\(ENOSPC\)/);
     // Not bound: the image's files show; nothing half-copied is left on the volume.
     expect(full.mounts.map((m) => m.target)).not.toContain('/sysroot/etc/ssh');
     expect(full.mounts.map((m) => m.target)).toContain('/sysroot/root');
