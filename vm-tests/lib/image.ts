@@ -24,7 +24,7 @@ const COMPRESS = 'zstd -3';
 // dracut time, and a slower unpack under TCG on every boot. A real image keeps dracut's default.
 const DRIVERS =
   'virtio_blk virtio_pci virtio_scsi virtio_console virtio_rng sd_mod ahci ext4 vfat loop overlay squashfs';
-const DRACUT_ARGS = ['--force', '--no-hostonly', '--compress', COMPRESS, '--drivers', DRIVERS];
+export const DRACUT_ARGS = ['--force', '--no-hostonly', '--compress', COMPRESS, '--drivers', DRIVERS];
 // Kernel modules no test boot loads (GPUs, sound, wireless, ...): 230 of the root's 575 MB, and
 // every disk carries three images.
 const PRUNED_MODULE_DIRS = [
