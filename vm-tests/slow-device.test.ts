@@ -91,17 +91,22 @@ describe('COS_PERSISTENT on a disk that appears late', () => {
       expect(boot.timedOut).toBe(false);
       expect(seen.unit).toMatchObject({ActiveState: 'active', Result: 'success', ExecMainStatus: '0'});
       expect(seen.report.status).toBe('degraded');
-      const failed = seen.report.failures.find((f) => f.step === 'mount-volumes');
-      expect(failed?.item).toBe(`${VOLUME}:/usr/local`);
+      // The volume is the only item failure; mount-persistent fails once naming it, not per path.
+      expect(seen.report.failures.map((f) => `${f.step} ${f.item}`)).toEqual([
+        `mount-volumes ${VOLUME}:/usr/local`,
+      ]);
+      const failed = seen.report.failures[0];
       expect(failed?.message).toBe(`Device ${VOLUME} did not appear within 5000 ms`);
       expect(failed?.hint).toMatch(/longer timeout/);
-      expect(seen.failureLog).toBe('');
+      expect(seen.failureLog).toMatch(
+        /^cat: \/run\/immucore\/boot_failure.log: No such file or directory\n$/,
+      );
       console.log(
         `slow-device-timeout: unlock-volumes ${stepOf(seen, 'unlock-volumes')?.durationMs} ms, boot ${boot.seconds.toFixed(1)} s`,
       );
     });
 
-    it('mounts the rest: the root and every RW overlay; nothing on /usr/local', () => {
+    it('mounts the rest: the root and every RW overlay; nothing on /usr/local, no bind, no per-path seed failure', () => {
       expect(seen.mounts.find((m) => m.target === '/sysroot')?.fstype).toBe('ext4');
       for (const path of layout.rwPaths) {
         const m = seen.mounts.find((x) => x.target === `/sysroot${path}`);
@@ -109,7 +114,21 @@ describe('COS_PERSISTENT on a disk that appears late', () => {
       }
       expect(seen.mounts.find((m) => m.target === '/sysroot/usr/local')).toBeUndefined();
       const outcomes = Object.fromEntries(seen.report.steps.map((s) => [s.name, s.outcome]));
-      expect(outcomes).toMatchObject({'mount-root': 'ok', 'mount-rw-paths': 'ok', 'mount-volumes': 'failed'});
+      expect(outcomes).toMatchObject({
+        'mount-root': 'ok',
+        'mount-rw-paths': 'ok',
+        'mount-volumes': 'failed',
+        'mount-persistent': 'failed',
+        'write-fstab': 'ok',
+        'initramfs-stage': 'ok',
+      });
+      expect(stepOf(seen, 'mount-persistent')?.error?.message).toMatch(
+        new RegExp(
+          `${VOLUME} holds the persistent state and was not mounted, so no persistent path was bound: /`,
+        ),
+      );
+      for (const path of layout.persistentPaths)
+        expect(seen.mounts.find((m) => m.target === `/sysroot${path}`)).toBeUndefined();
     });
   });
 });
