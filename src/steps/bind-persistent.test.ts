@@ -149,6 +149,40 @@ describe('bindPersistentPaths', () => {
     expect(sys.dirs.has(STATE)).toBe(false);
   });
 
+  it('the persistent volume failed in mount-volumes (never appeared): one failure naming it, nothing seeded', async () => {
+    const sys = machine();
+    const ctx = stepContext(sys, {
+      layout: `${VOLUME}PERSISTENT_STATE_PATHS="/etc/ssh /home"\n`,
+      step: 'mount-persistent',
+    });
+    ctx.boot.loopDevice = '/dev/loop7';
+    ctx.boot.failures.push({
+      step: 'mount-volumes',
+      item: 'LABEL=COS_PERSISTENT:/usr/local',
+      message: 'Device LABEL=COS_PERSISTENT did not appear within 5000 ms',
+    });
+    const err = await stepError(bindPersistentPaths(ctx));
+    expect(err.message).toBe(
+      "LABEL=COS_PERSISTENT holds the persistent state and was not mounted, so no persistent path was bound: /home, /etc/ssh are the image's for this boot, and changes to them are lost at reboot",
+    );
+    expect(err.hint).toMatch(/longer rd.immucore.volumetimeout/);
+    expect(err.hint).not.toMatch(/[Ff]ree space/);
+    expect(copiesAndMounts(sys)).toEqual([]);
+    expect(sys.dirs.has(STATE)).toBe(false);
+  });
+
+  it('another volume that failed in mount-volumes does not stop the persistent paths', async () => {
+    const sys = machine();
+    const ctx = stepContext(sys, {
+      layout: 'VOLUMES="LABEL=COS_PERSISTENT:/usr/local LABEL=DATA:/data"\nPERSISTENT_STATE_PATHS="/home"\n',
+      step: 'mount-persistent',
+    });
+    ctx.boot.loopDevice = '/dev/loop7';
+    ctx.boot.failures.push({step: 'mount-volumes', item: 'LABEL=DATA:/data', message: 'did not appear'});
+    await bindPersistentPaths(ctx);
+    expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/home']);
+  });
+
   it('another locked volume (not the one holding the state) does not stop the persistent paths', async () => {
     const sys = machine();
     const ctx = stepContext(sys, {

@@ -30,6 +30,22 @@ export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
       },
     );
   }
+  // The same when it never appeared or did not mount (a slow disk past rd.immucore.volumetimeout):
+  // mount-volumes failed it by name; each path failing again with a "free space" hint misleads.
+  const mounted = holder ? (ctx.boot.mappers.get(holder.device) ?? holder.device) : undefined;
+  if (
+    holder &&
+    ctx.boot.failures.some((f) => f.step === 'mount-volumes' && f.item.startsWith(`${mounted}:`))
+  ) {
+    const paths = plan.persistent.map((p) => p.path);
+    throw new BootError(
+      `${holder.device} holds the persistent state and was not mounted, so no persistent path was bound: ${paths.join(', ')} are the image's for this boot, and changes to them are lost at reboot`,
+      {
+        input: holder.device,
+        hint: `See the mount-volumes failure for ${holder.device}: a disk that comes late needs a longer rd.immucore.volumetimeout; the next boot binds the paths again, their state untouched.`,
+      },
+    );
+  }
   const bindMode = plan.persistent.some((p) => p.mode === 'bind');
   const stateTarget = await resolveInSysroot(ctx, plan.stateTarget, {
     what: `The persistent state target ${plan.layout.persistentTarget}`,

@@ -85,6 +85,25 @@ describe('mountDevice', () => {
     expect(ctx.log.lines.at(-1)?.msg).toBe('LABEL=COS_STATE (/dev/vda4, ext4) already on /mnt/state');
   });
 
+  it('warns naming both devices when the same-disk rule chose between two, once', async () => {
+    const sys = disks();
+    const choice = {
+      spec: 'LABEL=COS_STATE',
+      device: '/dev/vda4',
+      message: '2 devices carry LABEL=COS_STATE: /dev/vda4 (…) and /dev/sda1 (…); using /dev/vda4, …',
+      hint: 'Remove the disk of /dev/sda1 …',
+    };
+    sys.deviceChoices = [choice, {...choice, spec: 'LABEL=COS_OEM'}];
+    const ctx = stepContext(sys, {step: 'mount-state'});
+    await mountDevice(ctx, spec('LABEL=COS_STATE', '/mnt/state'), {timeoutSec: 1});
+    await mountDevice(ctx, spec('LABEL=COS_STATE', '/mnt/state'), {timeoutSec: 1});
+    expect(ctx.boot.warnings).toEqual([
+      {step: 'mount-state', item: 'LABEL=COS_STATE', message: choice.message, hint: choice.hint},
+    ]);
+    expect(ctx.log.lines.some((l) => l.msg === `${choice.message}. Try: ${choice.hint}`)).toBe(true);
+    expect(sys.deviceChoices.map((c) => c.spec)).toEqual(['LABEL=COS_OEM']);
+  });
+
   it('fails without recording a mount when the device never appears', async () => {
     const sys = disks();
     const ctx = stepContext(sys, {step: 'mount-state'});

@@ -27,6 +27,7 @@ export async function mountDevice(ctx: StepContext, planned: MountSpec, opts: Mo
   const device =
     opts.device ??
     (await ctx.sys.waitForDevice(spec.source, {timeoutMs: opts.timeoutSec * 1000, signal: ctx.signal}));
+  warnDeviceChoices(ctx, spec.source);
   const info = await ctx.sys.probe(device);
   const fstype = spec.fstype === 'auto' ? (info?.fstype ?? 'auto') : spec.fstype;
   if (opts.fsck && /^ext[234]$/.test(fstype)) {
@@ -109,6 +110,17 @@ export async function forEachItem<T>(
     throw new BootError(`${failed.length} of ${items.length} failed: ${failed.join(', ')}`, {
       hint: 'See the errors above in the log and in report.json under "failures".',
     });
+  }
+}
+
+/**
+ * Two devices carried `source` and the one on the disk of the other COS_* partitions was used:
+ * say so, naming both, so a stranger (a USB stick with an old install) is never used in silence.
+ */
+function warnDeviceChoices(ctx: StepContext, source: string): void {
+  for (const choice of ctx.sys.takeDeviceChoices(source)) {
+    ctx.boot.warnings.push({step: ctx.step, item: source, message: choice.message, hint: choice.hint});
+    ctx.log.warn(`${choice.message}. Try: ${choice.hint}`);
   }
 }
 

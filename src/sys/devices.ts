@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {renderUdevName} from '../boot/boot-mode.ts';
+import {type DuplicateCandidate, decideDuplicateDevice} from '../boot/duplicate-device.ts';
 import {
   type BlockDevice,
   type DeviceFilter,
@@ -13,7 +14,10 @@ import {
   scanBlockDevices,
 } from './block-scan.ts';
 import {formatDevNumber} from './mountinfo.ts';
-import {type DeviceLookup, SysError} from './sys.ts';
+import {type DeviceChoice, type DeviceLookup, SysError} from './sys.ts';
+
+/** Told when two devices carried one name and the same-disk rule chose one (for a warning). */
+export type OnDeviceChoice = (choice: DeviceChoice) => void;
 
 export type DeviceKey = 'LABEL' | 'UUID' | 'PARTLABEL' | 'PARTUUID';
 export type DeviceSpec = {kind: 'path'; path: string} | {kind: DeviceKey; value: string};
@@ -66,7 +70,11 @@ export function loopsBackedBy(dir: string): DeviceFilter {
 }
 
 /** The device node `spec` names, or `undefined` when no such device exists (yet). */
-export async function findDevice(spec: string, filter?: DeviceFilter): Promise<string | undefined> {
+export async function findDevice(
+  spec: string,
+  filter?: DeviceFilter,
+  onChoice?: OnDeviceChoice,
+): Promise<string | undefined> {
   const parsed = parseDeviceSpec(spec);
   if (!parsed) {
     throw new SysError(`Device "${spec}" is not LABEL=, UUID=, PARTLABEL=, PARTUUID= or /dev/`, {
@@ -75,7 +83,7 @@ export async function findDevice(spec: string, filter?: DeviceFilter): Promise<s
     });
   }
   if (parsed.kind === 'path') return findByPath(parsed.path, filter);
-  const hit = await matchDevice(spec, parsed, await scanBlockDevices(filter));
+  const hit = await matchDevice(spec, parsed, await scanBlockDevices(filter), onChoice);
   if (hit) return hit.path;
   // udev names filesystems we do not read ourselves (btrfs...); in the initramfs it is there.
   return findByPath(path.join(UDEV_DIRS[parsed.kind], renderUdevName(parsed.value)), filter);
@@ -90,6 +98,7 @@ export async function findDevice(spec: string, filter?: DeviceFilter): Promise<s
 export async function lookupDevices(
   specs: readonly string[],
   filter?: DeviceFilter,
+  onChoice?: OnDeviceChoice,
 ): Promise<Map<string, DeviceLookup>> {
   const out = new Map<string, DeviceLookup>();
   let scanned: BlockDevice[] | undefined;
@@ -103,7 +112,7 @@ export async function lookupDevices(
         continue;
       }
       scanned ??= await scanBlockDevices(filter);
-      const hit = await matchDevice(spec, parsed, scanned);
+      const hit = await matchDevice(spec, parsed, scanned, onChoice);
       if (hit) {
         out.set(spec, {device: hit.path, bySuperblock: true});
         continue;
@@ -121,23 +130,52 @@ export async function lookupDevices(
   return out;
 }
 
-/** The one scanned device `spec` names; throws EDUPLICATE when two do. */
+/**
+ * The one scanned device `spec` names. When several do, the one on the disk of the other COS_*
+ * partitions (src/boot/duplicate-device.ts), told to `onChoice`; throws EDUPLICATE when that
+ * cannot decide.
+ */
 async function matchDevice(
   spec: string,
   parsed: Exclude<DeviceSpec, {kind: 'path'}>,
   devices: readonly BlockDevice[],
+  onChoice?: OnDeviceChoice,
 ): Promise<BlockDevice | undefined> {
   const key = parsed.kind;
   const hits: BlockDevice[] = [];
   for (const dev of devices) if (await matches(dev, key, parsed.value)) hits.push(dev);
-  if (hits.length > 1) {
-    const list = hits.map((d) => d.path);
-    throw new SysError(`${list.length} devices carry ${spec}: ${list.join(' and ')}`, {
-      code: 'EDUPLICATE',
-      hint: `Give all but one of them another ${key === 'LABEL' ? 'label (e2label <device> <label>)' : 'identity'}, or detach the stale one (losetup -d); immucore will not guess which one to use.`,
-    });
+  if (hits.length <= 1) return hits[0];
+  const decision = decideDuplicateDevice(spec, await duplicateCandidates(hits, devices));
+  if (decision.kind === 'ambiguous') {
+    throw new SysError(decision.message, {code: 'EDUPLICATE', hint: decision.hint});
   }
-  return hits[0];
+  onChoice?.({spec, device: decision.device, message: decision.message, hint: decision.hint});
+  return hits.find((d) => d.path === decision.device);
+}
+
+/** Each hit with its disk and the labels of the other filesystems on that disk. */
+async function duplicateCandidates(
+  hits: readonly BlockDevice[],
+  devices: readonly BlockDevice[],
+): Promise<DuplicateCandidate[]> {
+  const disks = new Map(await Promise.all(devices.map(async (d) => [d, await diskOf(d)] as const)));
+  return hits.map((hit) => ({
+    device: hit.path,
+    disk: disks.get(hit) ?? hit.name,
+    siblings: devices
+      .filter((d) => d !== hit && disks.get(d) === disks.get(hit) && d.info?.label)
+      .map((d) => d.info?.label ?? ''),
+  }));
+}
+
+/** The whole disk a partition belongs to (`vda` for `vda4`: its parent in sysfs); else itself. */
+async function diskOf(dev: BlockDevice): Promise<string> {
+  if (dev.partn === undefined) return dev.name;
+  try {
+    return path.basename(path.dirname(await fs.realpath(path.join(SYS_BLOCK, dev.name))));
+  } catch {
+    return dev.name;
+  }
 }
 
 async function matches(dev: BlockDevice, key: DeviceKey, value: string): Promise<boolean> {

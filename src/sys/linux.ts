@@ -23,6 +23,7 @@ import {topMountAt} from './mountinfo.ts';
 import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
 import type {
   BlockInfo,
+  DeviceChoice,
   DeviceLookup,
   FsckOptions,
   FsckResult,
@@ -72,6 +73,7 @@ export class LinuxSys implements Sys {
   private readonly filter: DeviceFilter | undefined;
   private readonly events: DeviceEvents;
   private readonly linkEvents: {monitorArgv?: readonly string[]; control: string};
+  private choices: DeviceChoice[] = [];
 
   constructor(opts: LinuxSysOptions = {}) {
     const root = path.resolve(opts.root ?? '/');
@@ -284,12 +286,24 @@ export class LinuxSys implements Sys {
   }
 
   findDevice(spec: string): Promise<string | undefined> {
-    return findDevice(spec, this.filter);
+    return findDevice(spec, this.filter, this.noteChoice);
   }
 
   lookupDevices(specs: readonly string[]): Promise<Map<string, DeviceLookup>> {
-    return lookupDevices(specs, this.filter);
+    return lookupDevices(specs, this.filter, this.noteChoice);
   }
+
+  takeDeviceChoices(spec: string): DeviceChoice[] {
+    const taken = this.choices.filter((c) => c.spec === spec);
+    this.choices = this.choices.filter((c) => c.spec !== spec);
+    return taken;
+  }
+
+  // A wait looks again on every event: the same choice is kept once.
+  private readonly noteChoice = (choice: DeviceChoice): void => {
+    if (!this.choices.some((c) => c.spec === choice.spec && c.device === choice.device))
+      this.choices.push(choice);
+  };
 
   waitForDevice(spec: string, opts: WaitOptions): Promise<string> {
     const parsed = parseDeviceSpec(spec);

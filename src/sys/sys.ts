@@ -95,6 +95,15 @@ export interface RunResult {
  */
 export type DeviceLookup = {device: string; bySuperblock: boolean} | 'duplicate';
 
+/** Two devices carried `spec` and the one on the disk of the other COS_* partitions was used. */
+export interface DeviceChoice {
+  spec: string;
+  device: string;
+  /** Names every device that carries `spec` and the one used. */
+  message: string;
+  hint: string;
+}
+
 export interface Sys {
   /** The real directory that immucore's `/` stands for. */
   readonly root: string;
@@ -179,6 +188,11 @@ export interface Sys {
   findDevice(spec: string): Promise<string | undefined>;
   /** findDevice for several specs from one scan; a spec no device carries is absent from the map. */
   lookupDevices(specs: readonly string[]): Promise<Map<string, DeviceLookup>>;
+  /**
+   * The duplicates that findDevice, lookupDevices and waitForDevice resolved for `spec` (by the
+   * same-disk rule) since the last call for it, once each: the caller warns about them.
+   */
+  takeDeviceChoices(spec: string): DeviceChoice[];
   /** Look once, then wait on device events (never a poll); ETIMEDOUT SysError after `timeoutMs`. */
   waitForDevice(spec: string, opts: WaitOptions): Promise<string>;
   /**

@@ -10,6 +10,7 @@ import type {TreeEntry, TreeListing} from '../../src/boot/seed.ts';
 import {resolveUnder} from '../../src/sys/paths.ts';
 import {
   type BlockInfo,
+  type DeviceChoice,
   type DeviceLookup,
   type FsckOptions,
   type FsckResult,
@@ -400,6 +401,15 @@ export class FakeSys implements Sys {
     );
     if (found.length > 1) throw new SysError(`${spec} names ${found.length} devices`, {code: 'EDUPLICATE'});
     return found[0]?.device;
+  }
+
+  /** Duplicates the same-disk rule resolved, as LinuxSys notes them (a test sets them). */
+  deviceChoices: DeviceChoice[] = [];
+
+  takeDeviceChoices(spec: string): DeviceChoice[] {
+    const taken = this.deviceChoices.filter((c) => c.spec === spec);
+    this.deviceChoices = this.deviceChoices.filter((c) => c.spec !== spec);
+    return taken;
   }
 
   async lookupDevices(specs: readonly string[]) {

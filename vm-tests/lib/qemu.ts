@@ -6,6 +6,8 @@
 import {spawn} from 'node:child_process';
 import {closeSync, createWriteStream, mkdirSync, openSync, readFileSync, readSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
+import {connect} from 'node:net';
+import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {StringDecoder} from 'node:string_decoder';
 import {execa} from 'execa';
@@ -67,6 +69,14 @@ export interface BootOptions {
    * initramfs has: the PIIX IDE drive of `-cdrom` would need ata_piix in it, probed on every boot.
    */
   cdrom?: string;
+  /** More qcow2 overlays, attached as virtio disks after `disk` (vdb, vdc...): a stick, a second disk. */
+  extraDisks?: string[];
+  /**
+   * A qcow2 overlay plugged in while the guest runs (`device_add virtio-blk-pci` on QEMU's
+   * monitor, an ACPI PCI hotplug: a disk that shows up late), `delaySec` after input number
+   * `afterInput` (0-based) was typed.
+   */
+  hotplug?: {disk: string; afterInput: number; delaySec: number};
 }
 
 export interface BootResult {
@@ -85,6 +95,8 @@ export interface BootResult {
   exitCode: number | undefined;
   /** Kernel starts seen on the console ("Linux version"), with the seconds from starting QEMU. */
   boots: Array<{atSec: number}>;
+  /** When the `hotplug` disk was plugged, with the seconds from starting QEMU, and QEMU's answer. */
+  plugged?: {atSec: number; answer: string};
 }
 
 // Every boot's timeout is a hang guard, doubled by default: the suite runs two guests at once, and
@@ -218,7 +230,20 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
           'scsi-cd,drive=cd0,bus=scsi0.0',
         ]
       : []),
+    ...(opts.extraDisks ?? []).flatMap((d) => ['-drive', `file=${d},if=virtio,format=qcow2,cache=unsafe`]),
   ];
+  const monitor = opts.hotplug
+    ? join(tmpdir(), `immucore-vm-${process.pid}-${opts.name}.monitor`)
+    : undefined;
+  if (opts.hotplug && monitor) {
+    await rm(monitor, {force: true});
+    args.push(
+      '-drive',
+      `file=${opts.hotplug.disk},if=none,id=late,format=qcow2,cache=unsafe`,
+      '-monitor',
+      `unix:${monitor},server=on,wait=off`,
+    );
+  }
   const tpm = opts.tpmStateDir ? await startSwtpm(opts.tpmStateDir) : undefined;
   if (tpm) args.push(...tpm.qemuArgs);
   progress(`boot ${opts.name}: ${opts.firmwareBoot ? 'through the disk boot loader' : opts.append}`);
@@ -237,6 +262,19 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   let timedOut = false;
   const typed: BootResult['typed'] = [];
   const boots: BootResult['boots'] = [];
+  let plugged: BootResult['plugged'];
+  let plugTimer: NodeJS.Timeout | undefined;
+  const plug = () => {
+    if (!monitor) return;
+    const atSec = (performance.now() - started) / 1000;
+    void hmp(monitor, 'device_add virtio-blk-pci,drive=late,id=late-disk').then(
+      (answer) => {
+        plugged = {atSec, answer};
+        onText(`[qemu monitor] device_add at ${atSec.toFixed(1)} s: ${answer.trim() || 'ok'}\n`);
+      },
+      (err: unknown) => onText(`[qemu monitor] device_add failed: ${String(err)}\n`),
+    );
+  };
   let sinceTyped = '';
   const kill = () => vm.kill('SIGTERM');
   const timer = setTimeout(
@@ -273,6 +311,8 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
       sinceTyped = sinceTyped.slice(m.index + m[0].length);
       vm.stdin?.write(next.send);
       typed.push({send: next.send, atSec: (performance.now() - started) / 1000});
+      if (opts.hotplug && typed.length === opts.hotplug.afterInput + 1)
+        plugTimer = setTimeout(plug, opts.hotplug.delaySec * 1000);
     }
   };
   const onText = (text: string) => {
@@ -290,6 +330,8 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   const agent = agentPort(agentLogPath, onLine);
   const result = await vm;
   clearTimeout(timer);
+  clearTimeout(plugTimer);
+  if (monitor) await rm(monitor, {force: true});
   tpm?.stop();
   const agentText = agent.stop();
   await new Promise((resolve) => logFile.end(resolve));
@@ -314,7 +356,43 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
     typed,
     exitCode: result.exitCode,
     boots,
+    ...(plugged ? {plugged} : {}),
   };
+}
+
+/**
+ * One command on QEMU's human monitor (a unix socket): what it printed between the command and
+ * the next prompt.
+ */
+function hmp(socket: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const conn = connect(socket);
+    let text = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      conn.destroy();
+      reject(new Error(`no answer from the QEMU monitor to "${command}"`));
+    }, 10_000);
+    conn.setEncoding('utf8');
+    conn.on('data', (chunk: string) => {
+      text += chunk;
+      if (!text.endsWith('(qemu) ')) return;
+      if (!sent) {
+        sent = true;
+        text = '';
+        conn.write(`${command}\n`);
+        return;
+      }
+      clearTimeout(timer);
+      conn.end();
+      // The monitor echoes the command (with terminal escapes) before its answer.
+      resolve(stripAnsi(text).replace('(qemu) ', '').split(/\r?\n/).slice(1).join('\n'));
+    });
+    conn.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }
 
 /**
