@@ -33,10 +33,11 @@ const VOLUMES = [
   {label: 'DATA1', path: '/mnt', foundBy: 'kcrypt-uuid', key: NV},
   {label: 'DATA2', path: '/media', foundBy: 'header-label', key: NV},
   {label: 'DATA3', path: '/usr/src', foundBy: 'luks-label', key: NV},
-  {label: 'DATA4', path: '/srv', foundBy: 'luks-label', key: TOKEN},
+  {label: 'DATA4', path: '/usr/games', foundBy: 'luks-label', key: TOKEN},
 ];
 /** Sealed to a PCR 7 no boot has again: only in boot 3's layout. */
-const DATA5 = {label: 'DATA5', path: '/opt'};
+// Mountpoints the default layout does not name (/srv is an RW path, /opt a persistent one).
+const DATA5 = {label: 'DATA5', path: '/usr/include'};
 const LUKS_TXT = '/run/immucore-test/luks.txt';
 const FILES = [LUKS_TXT, ...VOLUMES.map((v) => `${v.path}/made-by-provision`)];
 const OEM_FILE = '/oem/made-by-provision';
@@ -260,7 +261,7 @@ describe('encrypted volumes unlocked with the TPM, every kcrypt generation', () 
     for (const v of [...nvVolumes, DATA5]) expect(findMount(locked, v.path), v.path).toBeUndefined();
     // The token volume does not need the NV index.
     expect(recordOf(locked, 'DATA4')).toMatchObject({keySource: TOKEN, outcome: 'unlocked'});
-    expect(findMount(locked, '/srv')?.source).toBe(recordOf(locked, 'DATA4')?.mapper);
+    expect(findMount(locked, '/usr/games')?.source).toBe(recordOf(locked, 'DATA4')?.mapper);
     expect(locked.files[LUKS_TXT]).toMatch(/LOCKED: TPM NV index 0x1500000/);
     expect(locked.files[LUKS_TXT]).toMatch(/LABEL=DATA5: .*LOCKED: systemd-tpm2 token/);
     // COS_PERSISTENT locked: the persistent paths say so once, not "free space" for each path.
