@@ -373,6 +373,23 @@ describe('unlockOem', () => {
     expect(ctx.boot.mappers.get('LABEL=COS_OEM')).toBe('/dev/mapper/vda2');
     await mountOem({...ctx, step: 'mount-oem'});
     expect(ctx.boot.mounts.map((m) => `${m.source} ${m.target}`)).toEqual(['/dev/mapper/vda2 /sysroot/oem']);
+    expect(ctx.boot.mounts[0]?.device).toBe('/dev/mapper/vda2');
+    // The mapper cryptsetup made, not a label scan that may find the raw container (kairos#4033).
+    expect(sys.calls.filter((c) => c.startsWith('waitForDevice'))).toEqual([]);
+  });
+
+  it('a plain OEM: mount-oem mounts the device unlock-oem found, without a second look', async () => {
+    const {sys} = machine({luks: []});
+    sys.devices.push({device: '/dev/vda2', info: {fstype: 'ext4', label: 'COS_OEM'}});
+    const ctx = stepContext(sys, {step: 'unlock-oem'});
+    await unlockOem(ctx);
+    expect(ctx.boot.oemDevice).toBe('/dev/vda2');
+    await mountOem({...ctx, step: 'mount-oem'});
+    expect(ctx.boot.mounts.map((m) => `${m.source} ${m.device} ${m.target}`)).toEqual([
+      'LABEL=COS_OEM /dev/vda2 /sysroot/oem',
+    ]);
+    expect(sys.calls.filter((c) => c.startsWith('waitForDevice'))).toEqual([]);
+    expect(sys.runs).toEqual([]);
   });
 
   it('an encrypted OEM that stays locked fails mount-oem, which depends on it', async () => {
