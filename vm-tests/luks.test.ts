@@ -9,8 +9,10 @@
 // by name, and DATA5 (PCR 7 not what it was sealed to), degraded, the root, DATA4 and the rest
 // still up, nothing created in the TPM; its agent then encrypts COS_OEM with the key server's key
 // only. Boot 4: the key server on the cmdline (kcrypt.challenger.challenger_server), the image's
-// plugin (kcrypt-discovery-fake) opens the encrypted OEM before mount-oem and every volume.
+// plugin (kcrypt-discovery-fake) opens the encrypted OEM before mount-oem and every volume; seen
+// from the initramfs (lib/initramfs-watch.ts), the guest stopped before switch-root.
 import {spawn} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import {rm} from 'node:fs/promises';
 import net from 'node:net';
 import {join} from 'node:path';
@@ -22,8 +24,18 @@ import {CACHE_DIR} from './lib/cache.ts';
 import {buildDisk} from './lib/disk.ts';
 import {diskCmdline, expectImageBoot, fstabLines, reportOf} from './lib/expect-boot.ts';
 import type {AgentFacts} from './lib/facts.ts';
-import {bootForFacts, freshOverlay, standardLayout} from './lib/fixtures.ts';
+import {bootDisk, bootForFacts, buildImageSet, freshOverlay, standardLayout} from './lib/fixtures.ts';
 import type {ImageSet} from './lib/image.ts';
+import {
+  detached,
+  type InitramfsFacts,
+  PORT,
+  readInitramfsFacts,
+  WATCH_END,
+  waitWhileUnit,
+  watcherScript,
+} from './lib/initramfs-watch.ts';
+import {LOG_DIR} from './lib/paths.ts';
 
 const NV = 'TPM NV index 0x1500000';
 const TOKEN = 'systemd-tpm2 token';
@@ -40,7 +52,31 @@ const VOLUMES = [
 const DATA5 = {label: 'DATA5', path: '/usr/include'};
 const LUKS_TXT = '/run/immucore-test/luks.txt';
 const FILES = [LUKS_TXT, ...VOLUMES.map((v) => `${v.path}/made-by-provision`)];
-const OEM_FILE = '/oem/made-by-provision';
+const KEY_SERVER_BOOT = 'luks-4-key-server';
+
+/**
+ * Boot 4's watcher (rd.immucore.break=report): once immucore has settled, each volume's
+ * made-by-provision as the initramfs sees it under /sysroot, then lib/initramfs-watch's sections.
+ */
+function watchKeyServerBoot() {
+  const files = ['/oem', ...VOLUMES.map((v) => v.path)].map((p) => `/sysroot${p}/made-by-provision`);
+  // The marker is split by quotes where it is typed, as initramfs-watch's are.
+  const cat = `for f in ${files.join(' ')}; do echo "@@FILE""@@ $f: $(cat $f 2>&1)"; done`;
+  return [
+    {
+      after: /immucore break \(report\) # /,
+      send: `${detached(`${waitWhileUnit(['activating', 'deactivating'])}; ${cat}; ${watcherScript()}`, PORT)} exit\n`,
+    },
+  ];
+}
+
+/** What the watcher of watchKeyServerBoot read in each made-by-provision, by path under /sysroot. */
+function provisionedFiles(name: string): Record<string, string> {
+  const text = readFileSync(join(LOG_DIR, `${name}.agent.log`), 'utf8').replaceAll('\r', '');
+  return Object.fromEntries(
+    [...text.matchAll(/^@@FILE@@ \/sysroot(\S+)\/made-by-provision: (.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+}
 
 /** The standard disk, its persistent partition and three data partitions raw for the agent to encrypt. */
 function buildLuksDisk(images: ImageSet): Promise<string> {
@@ -161,7 +197,9 @@ describe('encrypted volumes unlocked with the TPM, every kcrypt generation', () 
   let provisioned: AgentFacts;
   let unlocked: AgentFacts;
   let locked: AgentFacts;
-  let keyServer: AgentFacts;
+  let keyServer: InitramfsFacts;
+  let keyServerFiles: Record<string, string>;
+  let keyServerTimedOut: boolean;
   let nvAfterDelete: string;
   let nvAfterLockedBoot: string;
 
@@ -192,10 +230,22 @@ describe('encrypted volumes unlocked with the TPM, every kcrypt generation', () 
       `${diskCmdline('active')} ${config('luks-volumes-pcr7.yaml')} immucore.test.luks=status+oem ${files}`,
     );
     nvAfterLockedBoot = await nvIndexes(tpmStateDir);
-    keyServer = await timed(
-      'luks-4-key-server',
-      `${diskCmdline('active')} ${config('luks-volumes.yaml')} kcrypt.challenger.challenger_server=${KMS} immucore.test.luks=status ${files},${OEM_FILE}`,
-    );
+    // Ends in the initramfs: what it asserts is there before switch-root.
+    const t0 = Date.now();
+    const images = await buildImageSet();
+    const boot = await bootDisk(images, await buildLuksDisk(images), {
+      name: KEY_SERVER_BOOT,
+      overlay,
+      tpmStateDir,
+      append: `${diskCmdline('active')} ${config('luks-volumes.yaml')} kcrypt.challenger.challenger_server=${KMS} rd.immucore.break=report`,
+      input: watchKeyServerBoot(),
+      stopOn: WATCH_END,
+      timeoutSec: 300,
+    });
+    console.log(`${KEY_SERVER_BOOT}: ${Math.round((Date.now() - t0) / 1000)} s wall (slot wait included)`);
+    keyServerTimedOut = boot.timedOut;
+    keyServer = readInitramfsFacts(KEY_SERVER_BOOT);
+    keyServerFiles = provisionedFiles(KEY_SERVER_BOOT);
   }, 3_600_000);
 
   it('the first boot sealed a passphrase and encrypted four partitions, as kcrypt does', () => {
@@ -277,10 +327,16 @@ describe('encrypted volumes unlocked with the TPM, every kcrypt generation', () 
 
   it('a key server on the cmdline: the image plugin opens the encrypted OEM before mount-oem, and every volume', () => {
     expect(locked.files[LUKS_TXT], locked.files[LUKS_TXT] ?? '').toMatch(/encrypted OEM \/dev\/vda\d+/);
-    expect(reportOf(keyServer).status, JSON.stringify(reportOf(keyServer).failures)).toBe('ok');
-    expectImageBoot(keyServer, 'active');
-    logUnlocks('luks-4-key-server', keyServer);
-    const oem = recordOf(keyServer, 'COS_OEM');
+    expect(keyServerTimedOut).toBe(false);
+    expect(keyServer.unit).toMatchObject({ActiveState: 'active', Result: 'success', ExecMainStatus: '0'});
+    const report = keyServer.report;
+    expect(report.status, JSON.stringify(report.failures)).toBe('ok');
+    const records = report.encryption ?? [];
+    for (const r of records)
+      console.log(
+        `${KEY_SERVER_BOOT}: unlock ${r.volume} (${r.keySource}) ${r.outcome} in ${Math.round(r.durationMs)} ms under TCG`,
+      );
+    const oem = records.find((r) => r.volume === 'LABEL=COS_OEM');
     expect(oem).toMatchObject({
       foundBy: 'luks-label',
       keySource: `key server plugin (${KMS})`,
@@ -288,13 +344,18 @@ describe('encrypted volumes unlocked with the TPM, every kcrypt generation', () 
       plugin: '/usr/bin/kcrypt-discovery-fake',
       outcome: 'unlocked',
     });
-    expect(findMount(keyServer, '/oem')?.source).toBe(oem?.mapper);
-    expect(keyServer.files[OEM_FILE]?.trim()).toBe('COS_OEM');
+    // unlock-oem ran before mount-oem, which mounted the mapper, never the label.
+    const order = report.steps.map((x) => x.name);
+    expect(order.indexOf('unlock-oem')).toBeLessThan(order.indexOf('mount-oem'));
+    const mount = (target: string) => keyServer.mounts.find((m) => m.target === `/sysroot${target}`);
+    expect(mount('/oem')?.source).toBe(oem?.mapper);
+    expect(keyServerFiles['/oem']).toBe('COS_OEM');
     for (const v of VOLUMES) {
-      const r = recordOf(keyServer, v.label);
+      const r = records.find((x) => x.volume === `LABEL=${v.label}`);
       expect(r, v.label).toMatchObject({keySource: `key server plugin (${KMS})`, outcome: 'unlocked'});
-      expect(findMount(keyServer, v.path)?.source, v.path).toBe(r?.mapper);
-      expect(keyServer.files[`${v.path}/made-by-provision`]?.trim()).toBe(v.label);
+      expect(r?.mapper).toMatch(/^\/dev\/mapper\/vda\d+$/);
+      expect(mount(v.path)?.source, v.path).toBe(r?.mapper);
+      expect(keyServerFiles[v.path], v.path).toBe(v.label);
     }
   });
 });
