@@ -42,6 +42,10 @@ export class BootSession {
   readonly absent = new Set<string>();
   /** unlock-oem waited oemtimeout and no OEM partition appeared: mount-oem does not wait again. */
   oemAbsent = false;
+  /** The plain OEM device unlock-oem's look found: mount-oem mounts it without looking again. */
+  oemDevice?: string;
+  /** The TPM device did not appear within its timeout: later TPM unlocks fail at once with this. */
+  tpmMissing?: Error;
   /** Set when `immucore retry` runs this boot again (the report says so). */
   retry?: RetryRecord;
   /** The runner's records so far (the report step runs before the run has ended). */

@@ -25,6 +25,11 @@ const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin',
 // A key server may be slow to answer (network up, TPM attestation): bounded, never retried here.
 const PLUGIN_TIMEOUT_MS = 120_000;
 const TOOL_TIMEOUT_MS = 60_000;
+// The TPM's node appears when tpm_tis/tpm_crb has probed, which udev starts early but may finish
+// after the disks: waited for on /dev's inotify events, bounded like kcrypt's own ~45 s of retries.
+const TPM_TIMEOUT_MS = 45_000;
+/** What tpm2-tools and systemd-cryptsetup (tpm2-device=auto) open: the resource manager first. */
+const TPM_DEVICES = ['/dev/tpmrm0', '/dev/tpm0'];
 
 /** Open the container of `item` as /dev/mapper/<mapper>; returns the plugin that answered, if any. */
 export async function openContainer(ctx: StepContext, item: UnlockItem): Promise<{plugin?: string}> {
@@ -48,6 +53,7 @@ export async function readNvPassphrase(
   source: Extract<KeySource, {kind: 'tpm-nv'}>,
 ): Promise<{passphrase: string}> {
   await requireTools(ctx, ['tpm2_nvread', 'tpm2_rsadecrypt'], item, 'tpm2-tools');
+  await waitForTpm(ctx, item, source.tpmDevice);
   const env = source.tpmDevice ? {TPM2TOOLS_TCTI: tctiOf(source.tpmDevice)} : undefined;
   // tpm2_nvread writes binary: through a file (ciphertext only, useless without this TPM).
   const blob = `/run/immucore/kcrypt-${item.mapper}.nv`;
@@ -196,6 +202,7 @@ async function attachWithToken(ctx: StepContext, item: UnlockItem): Promise<void
       },
     );
   }
+  await waitForTpm(ctx, item, undefined);
   try {
     await ctx.sys.run(
       [
@@ -214,6 +221,37 @@ async function attachWithToken(ctx: StepContext, item: UnlockItem): Promise<void
       input: item.volume,
       hint: 'The PCRs it was sealed to changed (firmware, Secure Boot state, boot loader) or this is another TPM. Open it with a recovery key and re-enroll (systemd-cryptenroll --wipe-slot=tpm2 --tpm2-device=auto); immucore never re-enrolls.',
     });
+  }
+}
+
+/**
+ * Wait, on device events, for the TPM device the tools will open (kcrypt.tpm_device, or
+ * /dev/tpmrm0 or /dev/tpm0); nothing to wait for when kcrypt.tpm_device is a TCTI other than
+ * `device:` (swtpm, mssim). Once it has timed out, later volumes fail at once with the same error.
+ */
+export async function waitForTpm(
+  ctx: StepContext,
+  item: UnlockItem,
+  tpmDevice: string | undefined,
+): Promise<void> {
+  const tcti = tpmDevice ? tctiOf(tpmDevice) : undefined;
+  if (tcti && !tcti.startsWith('device:')) return;
+  const paths = tcti ? [tcti.slice('device:'.length)] : TPM_DEVICES;
+  if (ctx.boot.tpmMissing) throw ctx.boot.tpmMissing;
+  try {
+    const found = await ctx.sys.waitForPath(paths, {timeoutMs: TPM_TIMEOUT_MS, signal: ctx.signal});
+    ctx.log.debug(`TPM device ${found} is there (for ${item.container.device})`);
+  } catch (cause) {
+    if (!(cause instanceof SysError && cause.code === 'ETIMEDOUT')) throw cause;
+    ctx.boot.tpmMissing = new BootError(
+      `no TPM device (${paths.join(' or ')}) appeared within ${TPM_TIMEOUT_MS / 1000} s, so the containers sealed to the TPM stay locked`,
+      {
+        cause,
+        input: item.volume,
+        hint: `Check that the machine has a TPM 2.0, enabled in the firmware, and that its driver is in the initramfs (lsmod | grep tpm: tpm_tis or tpm_crb; the immucore dracut module adds them when the build host has them)${tpmDevice ? `, and kcrypt.tpm_device (now ${tpmDevice})` : ''}. immucore never creates a new key.`,
+      },
+    );
+    throw ctx.boot.tpmMissing;
   }
 }
 

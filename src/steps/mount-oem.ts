@@ -34,8 +34,9 @@ export async function mountOem(ctx: StepContext): Promise<void> {
     await mountDevice(ctx, spec, {
       timeoutSec: config.oemTimeoutSec,
       fsck: config.fsck,
-      // cryptsetup has returned: the mapper is there, and mounts by its /dev/mapper name.
-      ...(mapper ? {device: mapper} : {}),
+      // cryptsetup has returned: the mapper is there, and mounts by its /dev/mapper name; a plain
+      // OEM is the device unlock-oem has just found.
+      ...(mapper ? {device: mapper} : ctx.boot.oemDevice ? {device: ctx.boot.oemDevice} : {}),
     });
   } catch (cause) {
     if (cause instanceof SysError && cause.code === 'ETIMEDOUT') {

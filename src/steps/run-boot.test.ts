@@ -43,7 +43,7 @@ describe('runBoot', () => {
       'mount ext4 /dev/vda4 /run/initramfs/cos-state',
       'attachLoop /run/initramfs/cos-state/cOS/active.img ro',
       'mount ext4 /dev/loop7 /sysroot',
-      'waitForDevice LABEL=COS_OEM',
+      // unlock-oem's look found the plain OEM: mount-oem does not look again.
       'mount ext4 /dev/vda2 /sysroot/oem',
       'mount tmpfs tmpfs /run/overlay',
       'waitForDevice LABEL=COS_PERSISTENT',

@@ -30,13 +30,20 @@ function machine(opts: {
   files?: Record<string, string>;
   tools?: string[];
   blockEvents?: Array<(sys: FakeSys) => void>;
+  /** The TPM's device node is there (default). */
+  tpm?: boolean;
 }) {
   const inputs: string[] = [];
   const sys: FakeSys = new FakeSys({
     luks: opts.luks,
     ...(opts.blockEvents ? {blockEvents: opts.blockEvents} : {}),
     tools: opts.tools ?? TOOLS,
-    files: {'/sysroot/usr/local/.keep': '', '/sysroot/var/lib/data/.keep': '', ...opts.files},
+    files: {
+      '/sysroot/usr/local/.keep': '',
+      '/sysroot/var/lib/data/.keep': '',
+      ...(opts.tpm === false ? {} : {'/dev/tpmrm0': ''}),
+      ...opts.files,
+    },
     devices: [{device: '/dev/vdb1', info: {fstype: 'ext4', label: 'DATA'}}],
     run: (argv, o) => {
       const scripted = opts.run?.(argv, o);
@@ -103,6 +110,73 @@ describe('unlockVolumes', () => {
       '/dev/mapper/vda5 /sysroot/usr/local',
       'LABEL=DATA /sysroot/var/lib/data',
     ]);
+  });
+
+  it('waits for the TPM device before the first TPM tool (tpm_tis may probe after the disks)', async () => {
+    const {sys} = machine({luks: [PERSISTENT]});
+    await unlockVolumes(stepContext(sys, {layout: LAYOUT, step: 'unlock-volumes'}));
+    const waited = sys.calls.indexOf('waitForPath /dev/tpmrm0 /dev/tpm0');
+    expect(waited).toBeGreaterThanOrEqual(0);
+    expect(sys.calls.findIndex((c) => c.startsWith('run tpm2_nvread'))).toBeGreaterThan(waited);
+  });
+
+  it('kcrypt.tpm_device: waits for that device; a TCTI that is no device (swtpm) is not waited for', async () => {
+    const dev = machine({luks: [PERSISTENT], tpm: false, files: {'/dev/tpm1': ''}});
+    await unlockVolumes(
+      stepContext(dev.sys, {
+        cmdline: `${ACTIVE_CMDLINE} kcrypt.tpm_device=/dev/tpm1`,
+        layout: LAYOUT,
+        step: 'unlock-volumes',
+      }),
+    );
+    expect(dev.sys.calls).toContain('waitForPath /dev/tpm1');
+    expect(dev.sys.runs.map((a) => a[0])).toEqual(['tpm2_nvread', 'tpm2_rsadecrypt', 'cryptsetup']);
+
+    const swtpm = machine({luks: [PERSISTENT], tpm: false});
+    await unlockVolumes(
+      stepContext(swtpm.sys, {
+        cmdline: `${ACTIVE_CMDLINE} kcrypt.tpm_device=swtpm:port=2321`,
+        layout: LAYOUT,
+        step: 'unlock-volumes',
+      }),
+    );
+    expect(swtpm.sys.calls.filter((c) => c.startsWith('waitForPath'))).toEqual([]);
+    expect(swtpm.sys.runs.map((a) => a[0])).toEqual(['tpm2_nvread', 'tpm2_rsadecrypt', 'cryptsetup']);
+  });
+
+  it('no TPM device within the timeout: each TPM volume fails naming the devices and the fix, the wait is not repeated, no TPM tool runs', async () => {
+    const DATA: LuksContainer = {
+      ...PERSISTENT,
+      device: '/dev/vdb1',
+      name: 'vdb1',
+      label: 'DATA_LUKS',
+      partLabel: 'data',
+    };
+    const {sys} = machine({
+      luks: [PERSISTENT, {...DATA, tokens: ['systemd-tpm2']}],
+      tpm: false,
+      files: {'/lib/systemd/systemd-cryptsetup': ''},
+    });
+    sys.devices.length = 0;
+    const ctx = stepContext(sys, {layout: LAYOUT, step: 'unlock-volumes'});
+    const err = await stepError(unlockVolumes(ctx));
+    expect(err.message).toBe('2 of 2 failed: LABEL=COS_PERSISTENT, LABEL=DATA');
+    const message =
+      'no TPM device (/dev/tpmrm0 or /dev/tpm0) appeared within 45 s, so the containers sealed to the TPM stay locked';
+    expect(ctx.boot.failures).toMatchObject([
+      {
+        item: 'LABEL=COS_PERSISTENT',
+        message,
+        hint: expect.stringMatching(/tpm_tis or tpm_crb.*never creates a new key/),
+      },
+      {item: 'LABEL=DATA', message},
+    ]);
+    expect(ctx.boot.unlocks).toMatchObject([
+      {keySource: 'TPM NV index 0x1500000', outcome: 'failed'},
+      {keySource: 'systemd-tpm2 token', outcome: 'failed'},
+    ]);
+    expect(sys.calls.filter((c) => c.startsWith('waitForPath'))).toHaveLength(1);
+    expect(sys.runs).toEqual([]);
   });
 
   it('the NV index is gone: that volume fails naming the key source and the fix, nothing is created, the others mount', async () => {
@@ -299,6 +373,23 @@ describe('unlockOem', () => {
     expect(ctx.boot.mappers.get('LABEL=COS_OEM')).toBe('/dev/mapper/vda2');
     await mountOem({...ctx, step: 'mount-oem'});
     expect(ctx.boot.mounts.map((m) => `${m.source} ${m.target}`)).toEqual(['/dev/mapper/vda2 /sysroot/oem']);
+    expect(ctx.boot.mounts[0]?.device).toBe('/dev/mapper/vda2');
+    // The mapper cryptsetup made, not a label scan that may find the raw container (kairos#4033).
+    expect(sys.calls.filter((c) => c.startsWith('waitForDevice'))).toEqual([]);
+  });
+
+  it('a plain OEM: mount-oem mounts the device unlock-oem found, without a second look', async () => {
+    const {sys} = machine({luks: []});
+    sys.devices.push({device: '/dev/vda2', info: {fstype: 'ext4', label: 'COS_OEM'}});
+    const ctx = stepContext(sys, {step: 'unlock-oem'});
+    await unlockOem(ctx);
+    expect(ctx.boot.oemDevice).toBe('/dev/vda2');
+    await mountOem({...ctx, step: 'mount-oem'});
+    expect(ctx.boot.mounts.map((m) => `${m.source} ${m.device} ${m.target}`)).toEqual([
+      'LABEL=COS_OEM /dev/vda2 /sysroot/oem',
+    ]);
+    expect(sys.calls.filter((c) => c.startsWith('waitForDevice'))).toEqual([]);
+    expect(sys.runs).toEqual([]);
   });
 
   it('an encrypted OEM that stays locked fails mount-oem, which depends on it', async () => {

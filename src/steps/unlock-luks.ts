@@ -18,14 +18,20 @@ export async function unlockOem(ctx: StepContext): Promise<void> {
   const oem = ctx.plan.mounts.oem;
   if (!oem) return;
   const kcrypt = kcryptConfig(ctx, []);
+  const plain = new Map<string, string>();
   const found =
-    (await waitForVolumes(ctx, [oem.source], kcrypt, ctx.plan.config.oemTimeoutSec))[0] ?? 'timeout';
+    (await waitForVolumes(ctx, [oem.source], kcrypt, ctx.plan.config.oemTimeoutSec, plain))[0] ?? 'timeout';
   if (found === 'timeout') {
     ctx.boot.oemAbsent = true;
     ctx.log.debug(`no ${oem.source} and no LUKS container for it within ${ctx.plan.config.oemTimeoutSec} s`);
     return;
   }
-  if (found.kind === 'none') return; // a plain OEM: mount-oem mounts it by label
+  if (found.kind === 'none') {
+    // A plain OEM: mount-oem mounts the device this look found (one scan, not two).
+    const device = plain.get(oem.source);
+    if (device) ctx.boot.oemDevice = device;
+    return;
+  }
   await unlockDecided(ctx, found);
 }
 
@@ -103,13 +109,15 @@ async function unlockDecided(ctx: StepContext, d: Exclude<UnlockDecision, {kind:
  * a plain filesystem (→ `none`, mounted as before); `timeout` for those that did not come. One
  * wait for all the volumes: each event costs one superblock scan, and one LUKS header scan only
  * while a volume is not settled by a plain filesystem (src/boot/luks-wait.ts), whatever the number
- * of volumes. A volume once decided stays decided.
+ * of volumes. A volume once decided stays decided. `plain` gets the device of each plain one
+ * (not of a label two devices carry: the mount names both).
  */
 async function waitForVolumes(
   ctx: StepContext,
   volumes: readonly string[],
   kcrypt: KcryptConfig,
   timeoutSec: number,
+  plain?: Map<string, string>,
 ): Promise<Array<UnlockDecision | 'timeout'>> {
   if (volumes.length === 0) return [];
   const decided = new Map<string, UnlockDecision>();
@@ -120,8 +128,10 @@ async function waitForVolumes(
       ? undefined
       : await ctx.sys.listLuksContainers();
     for (const v of pending) {
-      const d = decideLooked(v, looked.get(v), containers, kcrypt);
+      const lookup = looked.get(v);
+      const d = decideLooked(v, lookup, containers, kcrypt);
       if (d) decided.set(v, d);
+      if (d?.kind === 'none' && typeof lookup === 'object') plain?.set(v, lookup.device);
     }
     return volumes.every((v) => decided.has(v)) ? 'all' : undefined;
   };

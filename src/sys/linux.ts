@@ -321,6 +321,16 @@ export class LinuxSys implements Sys {
     return waitForEvent(what, find, this.events, opts);
   }
 
+  waitForPath(paths: readonly string[], opts: WaitOptions): Promise<string> {
+    const find = async () => {
+      for (const p of paths) if (await this.exists(p)) return p;
+      return undefined;
+    };
+    // devtmpfs reports each node the kernel makes to inotify: the directory is the event source.
+    const watchDirs = [...new Set(paths.map((p) => path.dirname(this.resolvePath(p))))];
+    return waitForEvent(paths.join(' or '), find, {watchDirs}, opts);
+  }
+
   async udevRunning(): Promise<boolean> {
     return (await fs.lstat(this.linkEvents.control).catch(() => undefined)) !== undefined;
   }

@@ -214,6 +214,12 @@ export interface Sys {
    * ETIMEDOUT SysError after `timeoutMs`. `what` names the wait in messages.
    */
   waitForBlock(what: string, find: () => Promise<string | undefined>, opts: WaitOptions): Promise<string>;
+  /**
+   * Look once, then once more on each inotify event in their directories, until one of `paths`
+   * exists (a character device such as the TPM's, which no block event announces); that path, or
+   * an ETIMEDOUT SysError after `timeoutMs`.
+   */
+  waitForPath(paths: readonly string[], opts: WaitOptions): Promise<string>;
   fsck(device: string, opts: FsckOptions): Promise<FsckResult>;
 
   /** Where a tool is on PATH; `undefined` when this system (the initramfs) does not have it. */

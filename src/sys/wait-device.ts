@@ -93,6 +93,9 @@ export async function waitForEvent(
       // It may have aborted while the first lookup ran: the event has fired already then.
       if (signal.aborted) onAbort();
     }
+    // Finished already (aborted during the first lookup): start no watcher and no monitor, which
+    // nothing would stop once `finish` has run its cleanups.
+    if (done) return;
 
     for (const dir of events.watchDirs) {
       if (!existsSync(dir)) continue;

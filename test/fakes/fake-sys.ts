@@ -74,7 +74,7 @@ export class FakeSys implements Sys {
    * Every call with an effect, in order: `write <path>`, `symlink <path> -> <target>`,
    * `copyTree <from> <to>`, `copyEntries <from> <to> <entries>`, `rename <from> <to>`,
    * `removeScratch <path>`, `setAttributes <path> <mode> <uid>:<gid>`, `syncFs <path>`, `mount <fstype> <source> <target>`, `unmount <target>`,
-   * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`,
+   * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`, `waitForPath <paths>`,
    * `waitForLink <link> -> <device>`, `fsck <device> <mode>`, `waitForKey <terminal> <timeoutMs>`, `run <argv>`. Not `mkdirp` (check
    * `dirs`), nor reads (`findTool` neither).
    */
@@ -444,6 +444,17 @@ export class FakeSys implements Sys {
     if (found === undefined)
       throw new SysError(`${what} did not appear within ${opts.timeoutMs} ms`, {code: 'ETIMEDOUT'});
     return found;
+  }
+
+  /** Answers at once: one of the paths is there (the first), or the wait times out. */
+  async waitForPath(paths: readonly string[], opts: WaitOptions) {
+    this.record(`waitForPath ${paths.join(' ')}`);
+    if (opts.signal?.aborted)
+      throw new SysError(`Waiting for ${paths.join(' or ')} was cancelled`, {code: 'ABORT_ERR'});
+    for (const p of paths) if (await this.exists(p)) return p;
+    throw new SysError(`Device ${paths.join(' or ')} did not appear within ${opts.timeoutMs} ms`, {
+      code: 'ETIMEDOUT',
+    });
   }
 
   /** Answers at once: the device is there, or the wait times out (there are no events to wait on). */

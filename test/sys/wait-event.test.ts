@@ -4,6 +4,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync}
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {LinuxSys} from '../../src/sys/linux.ts';
 import {SysError} from '../../src/sys/sys.ts';
 import {waitForEvent} from '../../src/sys/wait-device.ts';
 
@@ -106,5 +107,36 @@ describe('waitForEvent', () => {
       (e) => e,
     )) as SysError;
     expect(err.code).toBe('EDUPLICATE');
+  });
+});
+
+describe('LinuxSys.waitForPath (the TPM device, which no block event announces)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'immucore-wait-'));
+    mkdirSync(path.join(dir, 'dev'));
+  });
+  afterEach(() => rmSync(dir, {recursive: true, force: true}));
+  const TPM = ['/dev/tpmrm0', '/dev/tpm0'];
+
+  it('answers at once with the first path that is there', async () => {
+    writeFileSync(path.join(dir, 'dev', 'tpm0'), '');
+    writeFileSync(path.join(dir, 'dev', 'tpmrm0'), '');
+    await expect(new LinuxSys({root: dir}).waitForPath(TPM, {timeoutMs: 1000})).resolves.toBe('/dev/tpmrm0');
+  });
+
+  it('looks again when the node appears in its directory (inotify)', async () => {
+    const wait = new LinuxSys({root: dir}).waitForPath(TPM, {timeoutMs: 10_000});
+    setTimeout(() => writeFileSync(path.join(dir, 'dev', 'tpm0'), ''), 100);
+    await expect(wait).resolves.toBe('/dev/tpm0');
+  });
+
+  it('times out naming the paths', async () => {
+    const err = (await new LinuxSys({root: dir})
+      .waitForPath(TPM, {timeoutMs: 150})
+      .catch((e) => e)) as SysError;
+    expect(err).toBeInstanceOf(SysError);
+    expect(err.code).toBe('ETIMEDOUT');
+    expect(err.message).toBe('Device /dev/tpmrm0 or /dev/tpm0 did not appear within 150 ms');
   });
 });

@@ -199,6 +199,8 @@ function configureScript(): string {
     'install -D -m 0644 -t "$root/system/immucore-test" "$agent"/cloud-config/*.yaml',
     'install -D -m 0755 "$agent/immucore-test-agent.sh" "$root/usr/lib/immucore-test/agent.sh"',
     'install -D -m 0755 "$agent/immucore-test-luks.sh" "$root/usr/lib/immucore-test/luks.sh"',
+    // The luks scenario's stand-in key server plugin, where Kairos images ship kcrypt's.
+    'install -D -m 0755 "$agent/kcrypt-discovery-fake" "$root/system/discovery/kcrypt-discovery-fake"',
     'install -D -m 0644 "$agent/immucore-test-agent.service" "$root/etc/systemd/system/immucore-test-agent.service"',
     'mkdir -p "$root/etc/systemd/system/multi-user.target.wants"',
     'ln -sf ../immucore-test-agent.service "$root/etc/systemd/system/multi-user.target.wants/immucore-test-agent.service"',
