@@ -34,8 +34,10 @@ describe('immucore retry in the emergency shell continues the boot', () => {
       timeoutSec: 420,
       input: [
         // sulogin asks for Enter ("Press Enter for maintenance\n(or press Control-D to
-        // continue): ") when root has no password entry, or opens the shell at once.
-        {after: /Entering emergency mode[\s\S]*?(Press Enter for maintenance|# )/, send: '\n'},
+        // continue): ") when root has no password entry, or opens the shell at once. It sets up
+        // the tty after printing that, flushing what was typed meanwhile (a run timed out there):
+        // Enter again every 5 s until the shell's prompt shows.
+        {after: /Entering emergency mode[\s\S]*?(Press Enter for maintenance|# )/, send: '\n', resendSec: 5},
         {after: /# /, send: `${FIX}\n`},
         {after: new RegExp(`^${DONE} 0\\r?$`, 'm'), send: 'exit\n'},
       ],

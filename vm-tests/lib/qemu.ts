@@ -20,6 +20,12 @@ import {LOG_DIR} from './paths.ts';
 export interface ConsoleInput {
   after: RegExp;
   send: string;
+  /**
+   * Typed again every `resendSec` seconds (at most 5 times) until the next input's text shows
+   * up: a prompt printed before its program sets up the tty (sulogin's "Press Enter for
+   * maintenance", then tcsetattr with TCSAFLUSH) can discard what was typed right after it.
+   */
+  resendSec?: number;
 }
 
 export interface BootOptions {
@@ -311,9 +317,25 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
       sinceTyped = sinceTyped.slice(m.index + m[0].length);
       vm.stdin?.write(next.send);
       typed.push({send: next.send, atSec: (performance.now() - started) / 1000});
+      if (next.resendSec !== undefined) resend(next, typed.length);
       if (opts.hotplug && typed.length === opts.hotplug.afterInput + 1)
         plugTimer = setTimeout(plug, opts.hotplug.delaySec * 1000);
     }
+  };
+  const resendTimers: NodeJS.Timeout[] = [];
+  // Only into the log file: `log` and the typed list stay what the scenario typed.
+  const resend = (sent: ConsoleInput, count: number, times = 5) => {
+    const again = setTimeout(
+      () => {
+        if (typed.length !== count || times === 0) return;
+        vm.stdin?.write(sent.send);
+        logFile.write(`\n[harness] typed again: ${JSON.stringify(sent.send)}\n`);
+        resend(sent, count, times - 1);
+      },
+      (sent.resendSec ?? 0) * 1000,
+    );
+    again.unref();
+    resendTimers.push(again);
   };
   const onText = (text: string) => {
     log += text;
@@ -331,6 +353,7 @@ async function bootInSlot(opts: BootOptions): Promise<BootResult> {
   const result = await vm;
   clearTimeout(timer);
   clearTimeout(plugTimer);
+  for (const t of resendTimers) clearTimeout(t);
   if (monitor) await rm(monitor, {force: true});
   tpm?.stop();
   const agentText = agent.stop();
