@@ -178,21 +178,24 @@ async function seedAndBind(
   await bind();
 }
 
+/** ENOSPC or EDQUOT when `cause` is a full volume (src/sys/copy-up.ts gives cp's words that code). */
+function fullCode(cause: unknown): string | undefined {
+  const code = (cause as {code?: unknown} | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? code : undefined;
+}
+
 /** A full volume is said first, with its errno: the cause's own words (a cp argv) come after. */
 function reasonOf(cause: unknown): string {
   const message = cause instanceof Error ? cause.message : String(cause);
-  const code = (cause as {code?: unknown} | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT'
-    ? `the persistent volume is full (${code}): ${message}`
-    : message;
+  const full = fullCode(cause);
+  return full ? `the persistent volume is full (${full}): ${message}` : message;
 }
 
 /** The fix: free space on a full volume, else what the cause's own hint says. */
 function fixFor(cause: unknown, stateTarget: string): string {
-  const code = (cause as {code?: unknown} | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT')
-    return `Free space on the persistent volume (df -h ${stateTarget}; du -sh ${stateTarget}/*)`;
-  return `Free space on the persistent volume (df -h ${stateTarget}) or fix the error above`;
+  return fullCode(cause)
+    ? `Free space on the persistent volume (df -h ${stateTarget}; du -sh ${stateTarget}/*)`
+    : `Free space on the persistent volume (df -h ${stateTarget}) or fix the error above`;
 }
 
 /** The booted image's identity, told once per boot; undefined when it cannot be told. */

@@ -1,6 +1,5 @@
 // One boot, end to end: read the cmdline, plan, run the steps, write the report, and on a fatal
 // failure paint the failure screen and stop the initrd (SPEC §9).
-
 import {decideFailureAction} from '../boot/failure-action.ts';
 import {planBoot} from '../boot/plan.ts';
 import {runSteps, type StepRecord} from '../dag/index.ts';
