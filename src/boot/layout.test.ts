@@ -147,7 +147,7 @@ describe('decideLayout', () => {
     {
       name: 'OVERLAY sets the backing',
       layout: 'OVERLAY=tmpfs:25%',
-      want: {overlay: {kind: 'tmpfs', size: '25%'}},
+      want: {overlay: {kind: 'tmpfs', size: '25%'}, overlayLine: 'OVERLAY=tmpfs:25%'},
     },
     {
       name: 'OVERLAY may be a device',
@@ -473,6 +473,18 @@ describe('decideLayout', () => {
   const config = fc.array(fc.tuple(device, path), {maxLength: 3}).map((pairs) => {
     const specs = pairs.map(([d, p]) => `${d}:${p}`).filter((s) => parseVolume(s).ok);
     return withMounts(...specs);
+  });
+
+  it('records the OVERLAY line only when the overlay came from the file', () => {
+    const fromCmdline = decideLayout(makeConfig({overlay: {kind: 'tmpfs', size: '30%'}}), {
+      layout: 'OVERLAY=',
+    });
+    expect(fromCmdline.value.overlayLine).toBeUndefined();
+    const invalid = decideLayout(makeConfig(), {layout: 'OVERLAY=tmpfs:lots'});
+    expect(invalid.value.overlayLine).toBeUndefined();
+    expect(decideLayout(makeConfig(), {layout: 'OVERLAY="tmpfs:48M"'}).value.overlayLine).toBe(
+      'OVERLAY="tmpfs:48M"',
+    );
   });
 
   it('never throws, and every problem names text from the input', () => {

@@ -30,6 +30,8 @@ export interface Layout {
   volumes: Volume[];
   /** OVERLAY from the file, else the cmdline's rd.immucore.overlay. */
   overlay: OverlayBase;
+  /** The layout file's OVERLAY line when `overlay` came from it: what a warning about it names. */
+  overlayLine?: string;
 }
 
 /** The text of the layout files; undefined = the file does not exist. */
@@ -130,6 +132,8 @@ export function decideLayout(config: BootConfig, files: LayoutFiles): Validated<
     volumes: volumes.map((v) => v.value),
     overlay: decide(env.get('OVERLAY'), config.overlay, parseOverlayBase, OVERLAY_HINT),
   };
+  const overlayEntry = env.get('OVERLAY');
+  if (overlayEntry?.value.trim() && layout.overlay !== config.overlay) layout.overlayLine = overlayEntry.line;
   const stateLine = sorted[0] && (targetEntry?.line ?? sorted[0].line);
   if (stateLine !== undefined) checkStateTarget(layout, stateLine, out);
   return {value: layout, ...out};

@@ -12,7 +12,7 @@ export type VolumeLookup = {device: string; bySuperblock: boolean} | 'duplicate'
 /** True when the lookup alone says: plain filesystem, no LUKS header needs reading. */
 export function settledWithoutHeaders(lookup: VolumeLookup): boolean {
   if (lookup === 'duplicate') return true; // the mount names both devices; the wait is over
-  return lookup !== undefined && lookup.bySuperblock && !/^\/dev\/(dm-|mapper\/)/.test(lookup.device);
+  return lookup?.bySuperblock === true && !/^\/dev\/(dm-|mapper\/)/.test(lookup.device);
 }
 
 /**

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {builtinBase} from './base.ts';
-import {decideMemoryBudget, tmpfsSizeKiB} from './budget.ts';
+import {decideMemoryBudget, FLOOR_MIB, tmpfsSizeKiB} from './budget.ts';
 import {decideMemoryPolicy} from './resolve.ts';
 
 const MIB512 = 512 * 1024;
@@ -68,6 +68,18 @@ describe('decideMemoryBudget', () => {
         hint: expect.stringMatching(/rd\.immucore\.overlay=tmpfs:10%/),
       }),
     ]);
+  });
+
+  it("names the layout file's OVERLAY line when the size came from there", () => {
+    const line = 'OVERLAY="tmpfs:70%"';
+    const {problems} = decideMemoryBudget(
+      policy('recovery'),
+      256 * 1024,
+      {kind: 'tmpfs', size: '70%'},
+      FLOOR_MIB,
+      line,
+    );
+    expect(problems.map((p) => p.input)).toEqual([line]);
   });
 
   it('counts no RAM for an overlay on a device, and honours another floor', () => {

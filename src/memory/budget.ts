@@ -42,12 +42,17 @@ export function tmpfsSizeKiB(size: string, memTotalKiB: number): number | undefi
   return unit === 'G' ? n * 1024 * 1024 : unit === 'M' ? n * 1024 : unit === 'K' ? n : n / 1024;
 }
 
-/** The budget of a policy on a machine; undefined for `off`. Problems are warnings: the file is valid. */
+/**
+ * The budget of a policy on a machine; undefined for `off`. Problems are warnings: the file is valid.
+ * `overlayLine`: the layout file's OVERLAY line when the overlay size came from there, so the warning
+ * names the input that set it rather than the cmdline option.
+ */
 export function decideMemoryBudget(
   policy: EffectivePolicy,
   memTotalKiB: number,
   overlay: OverlayBase | undefined,
   floorMiB = FLOOR_MIB,
+  overlayLine?: string,
 ): {budget?: MemoryBudget; problems: Problem[]} {
   if (policy.preset === 'off') return {problems: []};
   const tmpfsKiB = overlay?.kind === 'tmpfs' ? (tmpfsSizeKiB(overlay.size, memTotalKiB) ?? 0) : 0;
@@ -83,7 +88,7 @@ export function decideMemoryBudget(
       : '';
     problems.push(
       warning(
-        overlayName === 'none' ? policy.presetSource : `rd.immucore.overlay=${overlayName}`,
+        overlayName === 'none' ? policy.presetSource : (overlayLine ?? `rd.immucore.overlay=${overlayName}`),
         `The memory policy leaves ${budget.headroomMiB} MiB for processes, below the floor of ${floorMiB} MiB: ${tmpfs}leaving ${budget.leftMiB} MiB${acts}`,
         'Shrink the overlay tmpfs (e.g. rd.immucore.overlay=tmpfs:10% or OVERLAY="tmpfs:10%" in the layout), lower memory_policy.mem.soft, or give the machine more RAM.',
       ),

@@ -6,7 +6,7 @@ import {decideLayout, type LayoutFiles} from '../boot/layout.ts';
 import type {Problem} from '../boot/problem.ts';
 import {type BootStateName, decideBootState} from '../boot/state.ts';
 import {type Sys, SysError} from '../sys/sys.ts';
-import {decideMemoryBudget, type MemoryBudget} from './budget.ts';
+import {decideMemoryBudget, FLOOR_MIB, type MemoryBudget} from './budget.ts';
 import {loadMemoryPolicy} from './load.ts';
 import type {EffectivePolicy} from './policy.ts';
 import {renderNohangConf} from './render.ts';
@@ -37,7 +37,7 @@ export async function inspectMemoryPolicy(opts: InspectOptions): Promise<Inspect
   const {sys} = opts;
   const {config} = opts;
   const state = opts.state ?? decideBootState(config).state;
-  const {overlay} = decideLayout(config, opts.layout).value;
+  const {overlay, overlayLine} = decideLayout(config, opts.layout).value;
   const {policy, memTotalKiB} = await loadMemoryPolicy({
     sys,
     root: '/',
@@ -46,7 +46,9 @@ export async function inspectMemoryPolicy(opts: InspectOptions): Promise<Inspect
     ...(opts.policyFile ? {policyFile: opts.policyFile} : {}),
   });
   const decided =
-    memTotalKiB === undefined ? {problems: []} : decideMemoryBudget(policy, memTotalKiB, overlay);
+    memTotalKiB === undefined
+      ? {problems: []}
+      : decideMemoryBudget(policy, memTotalKiB, overlay, FLOOR_MIB, overlayLine);
   const text = renderNohangConf(policy);
   return {
     state,

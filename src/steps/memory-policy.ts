@@ -4,7 +4,7 @@
 import {OVERLAY_DIR, SYSROOT} from '../boot/plan.ts';
 import {type Problem, warning} from '../boot/problem.ts';
 import {applyMemoryPolicy} from '../memory/apply.ts';
-import {decideMemoryBudget} from '../memory/budget.ts';
+import {decideMemoryBudget, FLOOR_MIB} from '../memory/budget.ts';
 import {loadMemoryPolicy} from '../memory/load.ts';
 import {buildPolicyReport} from '../memory/report.ts';
 import type {StepContext} from './context.ts';
@@ -20,7 +20,7 @@ export async function writeMemoryPolicy(ctx: StepContext): Promise<void> {
   const problems: Problem[] = [...policy.errors, ...policy.warnings];
   // Only a tmpfs immucore did mount counts: a failed overlay base holds no RAM (nor does a live boot's).
   const tmpfsMounted = ctx.boot.mounts.some((m) => m.target === OVERLAY_DIR && m.fstype === 'tmpfs');
-  const overlay = tmpfsMounted && ctx.boot.hasMountPlan ? ctx.boot.mountPlan.layout.overlay : undefined;
+  const layout = tmpfsMounted && ctx.boot.hasMountPlan ? ctx.boot.mountPlan.layout : undefined;
   const {applied, problems: applyProblems} = await applyMemoryPolicy(policy, {
     sys: ctx.sys,
     log: ctx.log,
@@ -38,7 +38,7 @@ export async function writeMemoryPolicy(ctx: StepContext): Promise<void> {
         ),
       );
   } else {
-    const decided = decideMemoryBudget(policy, memTotalKiB, overlay);
+    const decided = decideMemoryBudget(policy, memTotalKiB, layout?.overlay, FLOOR_MIB, layout?.overlayLine);
     budget = decided.budget;
     problems.push(...decided.problems);
   }
