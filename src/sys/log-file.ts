@@ -28,8 +28,11 @@ export function openLogFile(file: string, onError: (err: Error) => void): LogFil
     write(chunk: string) {
       if (fd === undefined) return;
       try {
+        // The string as it is: a short write (a full /run) is the rare case that needs its bytes.
+        const n = fs.writeSync(fd, chunk);
+        if (n === Buffer.byteLength(chunk)) return;
         const buf = Buffer.from(chunk);
-        for (let at = 0; at < buf.length; ) at += fs.writeSync(fd, buf, at);
+        for (let at = n; at < buf.length; ) at += fs.writeSync(fd, buf, at);
       } catch (err) {
         fail(err);
       }
