@@ -197,14 +197,14 @@ describe('activateDevices', () => {
     await activateDevices(ctx);
     expect(sys.calls).toEqual(calls);
     expect(infos(ctx)).toEqual(said);
-    expect(sys.scans.members).toBe(1);
+    expect(sys.memberScans).toBe(1);
   });
 
   it('does not read the disks when udev answered', async () => {
     const {sys, ctx} = run(['lvm', 'mdadm'], {udev: {vda1: [2048, 'ext4']}, members: {vda1: 'LVM2_member'}});
     await activateDevices(ctx);
     expect(sys.calls).toEqual([SETTLE]);
-    expect(sys.scans.members).toBe(0);
+    expect(sys.memberScans).toBe(0);
   });
 
   it('runs lvm after an array was assembled, though udev saw no physical volume before it', async () => {

@@ -104,7 +104,9 @@ export class FakeSys implements Sys {
   /** LUKS containers; a test may add or open some (set `openAs`) as a tool run would. */
   readonly luks: LuksContainer[];
   /** How many whole-machine scans ran: LUKS headers (listLuksContainers), superblocks (lookupDevices). */
-  readonly scans = {luks: 0, superblocks: 0, members: 0};
+  readonly scans = {luks: 0, superblocks: 0};
+  /** How many times readMemberTypes read the disks' LVM and md signatures. */
+  memberScans = 0;
   private readonly blockEvents: Array<(sys: FakeSys) => void>;
   private readonly script: RunScript;
   private readonly loopInfo: BlockInfo | null;
@@ -441,7 +443,7 @@ export class FakeSys implements Sys {
   }
 
   async readMemberTypes(): Promise<MemberTypes | undefined> {
-    this.scans.members++;
+    this.memberScans++;
     if (!this.members) return undefined;
     return new Map(Object.entries(this.members).map(([name, t]) => [name, t ?? undefined]));
   }
