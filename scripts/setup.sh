@@ -27,10 +27,10 @@ ensure_npm() {
 
 # What the tests use: mkfs/debugfs, losetup/unshare, udevadm, setfattr, mkfs.vfat, sgdisk, busybox
 # (stage chroots), nohang (the memory policy), grub-common (grub-editenv: the grubenv golden
-# tests), cryptsetup-bin, swtpm and tpm2-tools (LUKS headers and kcrypt's TPM NV mode on a software
+# tests), lvm2 (pvcreate for test/sys/member-scan.test.ts), cryptsetup-bin, swtpm and tpm2-tools (LUKS headers and kcrypt's TPM NV mode on a software
 # TPM: test/sys/luks.test.ts), and for the QEMU suite qemu, debootstrap, sfdisk, lvm2 (the LVM
 # disk), squashfs-tools (the squashfs recovery), grub-pc-bin (BIOS GRUB for the boot assessment
 # scenarios) and xorriso (the kairos-configs scenario's cidata CD).
-TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang grub-common
+TEST_PACKAGES=(e2fsprogs util-linux udev attr rsync coreutils dosfstools gdisk busybox-static nohang grub-common lvm2
     cryptsetup-bin swtpm swtpm-tools tpm2-tools)
 VM_PACKAGES=(qemu-system-x86 qemu-utils debootstrap fdisk lvm2 squashfs-tools grub-pc-bin xorriso)

@@ -33,8 +33,21 @@ function udevFiles(disks: UdevDisks): Record<string, string> {
   return files;
 }
 
-function run(tools: string[], opts: {cmdline?: string; script?: RunScript; udev?: UdevDisks} = {}) {
-  const sys = new FakeSys({tools, run: opts.script ?? TYPICAL, files: opts.udev ? udevFiles(opts.udev) : {}});
+function run(
+  tools: string[],
+  opts: {
+    cmdline?: string;
+    script?: RunScript;
+    udev?: UdevDisks;
+    members?: Record<string, string | null>;
+  } = {},
+) {
+  const sys = new FakeSys({
+    tools,
+    run: opts.script ?? TYPICAL,
+    files: opts.udev ? udevFiles(opts.udev) : {},
+    ...(opts.members ? {members: opts.members} : {}),
+  });
   const ctx = stepContext(sys, {cmdline: opts.cmdline ?? ACTIVE_CMDLINE, step: 'activate-devices'});
   return {sys, ctx};
 }
@@ -145,6 +158,53 @@ describe('activateDevices', () => {
     await activateDevices(ctx);
     expect(sys.calls).toEqual(calls);
     expect(infos(ctx)).toEqual(said);
+  });
+
+  // No udev database (no udevd, as in the bench and a namespace test): the disks' own signatures.
+  const byDisks: Array<{
+    name: string;
+    members: Record<string, string | null>;
+    calls: string[];
+    said: string[];
+  }> = [
+    {
+      name: 'runs neither tool when the disks carry no member signature',
+      members: {vda: '', vda1: '', vda2: ''},
+      calls: [SETTLE],
+      said: [
+        'no md RAID member on any disk (read from the disks): no md RAID arrays to activate',
+        'no LVM physical volume on any disk (read from the disks): no LVM volume groups to activate',
+      ],
+    },
+    {
+      name: 'runs lvm alone for a physical volume label on a disk',
+      members: {vda1: '', vdb: 'LVM2_member'},
+      calls: [SETTLE, LVM],
+      said: [
+        'no md RAID member on any disk (read from the disks): no md RAID arrays to activate',
+        'LVM: 1 logical volume(s) in volume group "vg0" now active',
+      ],
+    },
+    {
+      name: 'runs both tools when a disk could not be read',
+      members: {vda1: '', vdb: null},
+      calls: [SETTLE, MD, LVM],
+      said: ['no md arrays to assemble', 'LVM: 1 logical volume(s) in volume group "vg0" now active'],
+    },
+  ];
+  it.each(byDisks)('$name', async ({members, calls, said}) => {
+    const {sys, ctx} = run(['lvm', 'mdadm'], {members});
+    await activateDevices(ctx);
+    expect(sys.calls).toEqual(calls);
+    expect(infos(ctx)).toEqual(said);
+    expect(sys.memberScans).toBe(1);
+  });
+
+  it('does not read the disks when udev answered', async () => {
+    const {sys, ctx} = run(['lvm', 'mdadm'], {udev: {vda1: [2048, 'ext4']}, members: {vda1: 'LVM2_member'}});
+    await activateDevices(ctx);
+    expect(sys.calls).toEqual([SETTLE]);
+    expect(sys.memberScans).toBe(0);
   });
 
   it('runs lvm after an array was assembled, though udev saw no physical volume before it', async () => {

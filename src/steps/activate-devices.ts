@@ -3,6 +3,7 @@
 // rd.lvm.lv=, rd.md.uuid=, rd.auto), so a COS_* filesystem on a logical volume or an array would
 // never appear. Only with the tools in the initramfs: the dracut module pulls in dracut's lvm and
 // mdraid modules when the build host has them; without them there is nothing to activate.
+import {type ActivationTool, decideActivation} from '../boot/activation.ts';
 import {BootError, hintOf} from '../boot/errors.ts';
 import {lvmActivateArgs, mdadmAssembleArgs, mdadmAssembleOutcome, udevadmSettleArgs} from '../sys/argv.ts';
 import {SysError} from '../sys/sys.ts';
@@ -16,11 +17,9 @@ interface Activated {
 }
 
 interface Stack {
-  tool: string;
+  tool: ActivationTool;
   what: string;
   switch: string;
-  /** The `ID_FS_TYPE`s udev gives a device this tool activates from. */
-  members: readonly string[];
   memberName: string;
   enabled: (ctx: StepContext) => boolean;
   activate: (ctx: StepContext) => Promise<Activated>;
@@ -32,8 +31,6 @@ const STACKS: Stack[] = [
     tool: 'mdadm',
     what: 'md RAID arrays',
     switch: 'rd.md=0',
-    // mdadm also assembles Intel Matrix and DDF firmware RAID.
-    members: ['linux_raid_member', 'isw_raid_member', 'ddf_raid_member'],
     memberName: 'md RAID member',
     enabled: (ctx) => ctx.plan.config.activate.md,
     activate: assembleMd,
@@ -42,7 +39,6 @@ const STACKS: Stack[] = [
     tool: 'lvm',
     what: 'LVM volume groups',
     switch: 'rd.lvm=0',
-    members: ['LVM2_member'],
     memberName: 'LVM physical volume',
     enabled: (ctx) => ctx.plan.config.activate.lvm,
     activate: activateLvm,
@@ -66,16 +62,23 @@ export async function activateDevices(ctx: StepContext): Promise<void> {
     return;
   }
   await settleDevices(ctx);
-  // What udev found on the disks: a tool with nothing to activate from is not run. Unknown (no
-  // udev database) runs every tool, as dracut would.
-  const types = await readUdevFsTypes(ctx.sys);
+  // What udev found on the disks, else what the disks' own signatures say (no udevd, or a device
+  // udev has no record of yet): a tool with nothing to activate from is not run, as dracut's udev
+  // rules start it only for a member. Nothing readable at all runs every tool, as dracut would.
+  const udevTypes = await readUdevFsTypes(ctx.sys);
+  const types = udevTypes ?? (await ctx.sys.readMemberTypes());
+  const source = udevTypes ? 'udev' : 'read from the disks';
   const failed: string[] = [];
   let appeared = false;
   for (const stack of present) {
-    // An array just assembled may itself hold a physical volume, which udev has not probed yet.
-    if (types && !appeared && ![...types.values()].some((t) => stack.members.includes(t))) {
-      ctx.log.info(`no ${stack.memberName} on any disk (udev): no ${stack.what} to activate`);
-      continue;
+    // An array just assembled may itself hold a physical volume, which nobody has read yet.
+    if (!appeared) {
+      const decision = decideActivation(stack.tool, types);
+      if (!decision.run) {
+        ctx.log.info(`no ${stack.memberName} on any disk (${source}): no ${stack.what} to activate`);
+        continue;
+      }
+      ctx.log.debug(`${stack.tool}: ${decision.reason} (${source})`);
     }
     try {
       const {said, activated} = await stack.activate(ctx);

@@ -15,8 +15,34 @@ export interface Libc {
   umount2(target: Buffer, flags: number): number;
   syncfs(fd: number): number;
   llistxattr(path: Buffer, list: Buffer | null, size: number): number;
+  /** ioctl(2) with one argument: a pointer to a struct (a Buffer), an integer, or none. */
+  ioctl(fd: number, request: number, arg: Buffer | number | null): number;
   errno(): number;
 }
+
+/** errno names for messages (asm-generic/errno-base.h and the few others these syscalls return). */
+export const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  5: 'EIO',
+  6: 'ENXIO',
+  9: 'EBADF',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  15: 'ENOTBLK',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  19: 'ENODEV',
+  20: 'ENOTDIR',
+  22: 'EINVAL',
+  24: 'EMFILE',
+  25: 'ENOTTY',
+  28: 'ENOSPC',
+  30: 'EROFS',
+  40: 'ELOOP',
+  95: 'EOPNOTSUPP',
+  117: 'EUCLEAN',
+};
 
 let libc: Libc | null | undefined;
 
@@ -33,12 +59,15 @@ export async function loadLibc(): Promise<Libc | null> {
         s: Record<string, {args: string[]; returns: string}>,
       ) => {symbols: Record<string, (...a: unknown[]) => unknown>};
       read: {i32: (p: unknown, off: number) => number};
+      ptr: (b: Buffer) => number;
     };
     const {symbols} = ffi.dlopen('libc.so.6', {
       mount: {args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32'},
       umount2: {args: ['ptr', 'i32'], returns: 'i32'},
       syncfs: {args: ['i32'], returns: 'i32'},
       llistxattr: {args: ['ptr', 'ptr', 'u64'], returns: 'i64'},
+      // Variadic in C; the x86-64 and aarch64 ABIs pass a third integer or pointer argument alike.
+      ioctl: {args: ['i32', 'u64', 'u64'], returns: 'i32'},
       __errno_location: {args: [], returns: 'ptr'},
     });
     libc = {
@@ -46,6 +75,12 @@ export async function loadLibc(): Promise<Libc | null> {
       umount2: (...a) => symbols.umount2?.(...a) as number,
       syncfs: (fd) => symbols.syncfs?.(fd) as number,
       llistxattr: (p, list, size) => Number(symbols.llistxattr?.(p, list, size)),
+      ioctl: (fd, request, arg) =>
+        symbols.ioctl?.(
+          fd,
+          request,
+          arg === null ? 0 : typeof arg === 'number' ? arg : ffi.ptr(arg),
+        ) as number,
       errno: () => ffi.read.i32(symbols.__errno_location?.(), 0),
     };
   } catch {

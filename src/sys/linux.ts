@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type {MemberTypes} from '../boot/activation.ts';
 import type {LuksContainer} from '../boot/luks.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {TreeListing} from '../boot/seed.ts';
@@ -28,6 +29,7 @@ import {readFsIdentity} from './fs-identity.ts';
 import {syncFsBySyscall} from './libc.ts';
 import {attachLoop, detachLoop} from './loop.ts';
 import {scanLuksContainers} from './luks-scan.ts';
+import {scanMemberTypes} from './member-scan.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
 import {unmountBySyscall} from './mount-syscall.ts';
 import {topMountAt} from './mountinfo.ts';
@@ -338,6 +340,10 @@ export class LinuxSys implements Sys {
 
   listLuksContainers(): Promise<LuksContainer[]> {
     return scanLuksContainers(this.filter);
+  }
+
+  readMemberTypes(): Promise<MemberTypes | undefined> {
+    return scanMemberTypes(this.filter);
   }
 
   waitForBlock(what: string, find: () => Promise<string | undefined>, opts: WaitOptions): Promise<string> {

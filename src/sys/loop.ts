@@ -1,10 +1,13 @@
 // Loop devices: attach an image read-only (reusing an attachment that already exists, so a second
 // run does not stack devices) and detach.
+import {closeSync, existsSync, openSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {losetupArgs, losetupDetachArgs} from './argv.ts';
 import {SYS_BLOCK} from './block-scan.ts';
 import {runTool} from './exec.ts';
+import {loadLibc} from './libc.ts';
+import {attachLoopByIoctl} from './loop-ioctl.ts';
 import {SysError} from './sys.ts';
 
 /** What the kernel says about an attached loop device (from /sys/class/block/loopN). */
@@ -64,6 +67,14 @@ export async function attachLoop(
     (l) => l.backingFile === real && l.readOnly === opts.readOnly && l.offset === 0 && l.sizeLimit === 0,
   );
   if (reuse) return reuse.device;
+  // In-process where bun:ffi is (the compiled binary); losetup under node (development).
+  const lib = await loadLibc();
+  if (lib && existsSync('/dev/loop-control'))
+    return attachLoopByIoctl(
+      {ioctl: lib.ioctl, errno: lib.errno, open: openSync, close: closeSync},
+      real,
+      opts,
+    );
   const {stdout} = await runTool(losetupArgs(real, opts));
   const device = stdout.trim();
   if (!device.startsWith('/dev/')) {

@@ -4,7 +4,7 @@
 // `bin/immucore.js`) there is no FFI and mount(8) does the work; both take the same MountSpec.
 // umount2(2) likewise, for the initramfs stage's chroot binds (up to nine, unbound every boot).
 import type {MountSpec} from '../boot/mount-spec.ts';
-import {cstr, loadLibc} from './libc.ts';
+import {cstr, ERRNO_NAMES, loadLibc} from './libc.ts';
 import {formatArgv, SysError} from './sys.ts';
 
 // Flag options as mount(8) maps them to MS_* bits (linux/mount.h). `set: false` clears a bit.
@@ -58,27 +58,7 @@ export function planMountSyscall(options: string[]): {flags: number; data: strin
   return {flags, data: data.join(',')};
 }
 
-// errno names for the messages; mount(2) returns few others.
-const ERRNO: Record<number, string> = {
-  1: 'EPERM',
-  2: 'ENOENT',
-  5: 'EIO',
-  6: 'ENXIO',
-  12: 'ENOMEM',
-  13: 'EACCES',
-  15: 'ENOTBLK',
-  16: 'EBUSY',
-  17: 'EEXIST',
-  19: 'ENODEV',
-  20: 'ENOTDIR',
-  22: 'EINVAL',
-  24: 'EMFILE',
-  28: 'ENOSPC',
-  30: 'EROFS',
-  40: 'ELOOP',
-  95: 'EOPNOTSUPP',
-  117: 'EUCLEAN',
-};
+const ERRNO = ERRNO_NAMES;
 
 /**
  * Mount `spec` (real paths, a resolved device and fstype) with mount(2). Returns false when the

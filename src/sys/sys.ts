@@ -5,6 +5,7 @@
 // files, bind sources, overlay dirs) is resolved against the Sys root (`/` in the initramfs, a temp
 // dir in tests). Devices are always the real ones: a `/dev/...` path given where a device is
 // expected (a mount source, `probe`, `fsck`, `detachLoop`), and every device Sys returns.
+import type {MemberTypes} from '../boot/activation.ts';
 import type {FsckMode, FsckRepair} from '../boot/boot-config.ts';
 import type {LuksContainer} from '../boot/luks.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
@@ -209,6 +210,11 @@ export interface Sys {
   probe(device: string): Promise<BlockInfo | undefined>;
   /** Every LUKS container (src/sys/luks-scan.ts), open or not, with its header's label, UUID and tokens. */
   listLuksContainers(): Promise<LuksContainer[]>;
+  /**
+   * The LVM and md RAID member signatures on every block device, read from the devices themselves
+   * (src/sys/member-scan.ts); `undefined` when the devices cannot be listed.
+   */
+  readMemberTypes(): Promise<MemberTypes | undefined>;
   /**
    * Look once with `find`, then once more after each block device event, until it answers;
    * ETIMEDOUT SysError after `timeoutMs`. `what` names the wait in messages.

@@ -4,6 +4,7 @@
 // directory, a mount on a missing target or from a missing layer, reading a directory), so a step
 // that forgets to make a directory fails here too. Integration tests use LinuxSys instead.
 import path from 'node:path';
+import type {MemberTypes} from '../../src/boot/activation.ts';
 import type {LuksContainer} from '../../src/boot/luks.ts';
 import type {MountSpec} from '../../src/boot/mount-spec.ts';
 import type {TreeEntry, TreeListing} from '../../src/boot/seed.ts';
@@ -60,6 +61,11 @@ export interface FakeSysOptions {
   /** LUKS containers, as listLuksContainers finds them. */
   luks?: LuksContainer[];
   /**
+   * readMemberTypes' answer: kernel name → member type ('' none, null unreadable). Default: the
+   * devices cannot be listed (undefined).
+   */
+  members?: Record<string, string | null>;
+  /**
    * Block device events, for `waitForBlock`: after its first look, each one changes the machine
    * (a disk comes) and `find` looks once more; then the wait times out. None by default.
    */
@@ -99,12 +105,15 @@ export class FakeSys implements Sys {
   readonly luks: LuksContainer[];
   /** How many whole-machine scans ran: LUKS headers (listLuksContainers), superblocks (lookupDevices). */
   readonly scans = {luks: 0, superblocks: 0};
+  /** How many times readMemberTypes read the disks' LVM and md signatures. */
+  memberScans = 0;
   private readonly blockEvents: Array<(sys: FakeSys) => void>;
   private readonly script: RunScript;
   private readonly loopInfo: BlockInfo | null;
   private readonly tools: string[];
   private readonly udev: NonNullable<FakeSysOptions['udev']>;
   private readonly key: 'key' | 'timeout';
+  private readonly members: FakeSysOptions['members'];
   private readonly loops = new Map<string, string>();
   private readonly active: MountSpec[] = [];
   private readonly faults: Array<{op: string | RegExp; code: string; times: number}> = [];
@@ -119,6 +128,7 @@ export class FakeSys implements Sys {
     this.tools = opts.tools ?? [];
     this.udev = opts.udev ?? 'running';
     this.key = opts.key ?? 'timeout';
+    this.members = opts.members;
     this.with(opts.files ?? {});
   }
 
@@ -430,6 +440,12 @@ export class FakeSys implements Sys {
   async listLuksContainers() {
     this.scans.luks++;
     return this.luks.map((c) => ({...c}));
+  }
+
+  async readMemberTypes(): Promise<MemberTypes | undefined> {
+    this.memberScans++;
+    if (!this.members) return undefined;
+    return new Map(Object.entries(this.members).map(([name, t]) => [name, t ?? undefined]));
   }
 
   /** `find` answers now, or after one of the `blockEvents`, or the wait times out. */
