@@ -192,7 +192,9 @@ describe('module-setup.sh install()', () => {
 
   it('installs the rootfs stage tools, and no shadow tools (the initramfs stage chroots to the image)', () => {
     const {tools} = installOf([]);
-    expect(tools).toEqual(expect.arrayContaining(['/usr/bin/immucore', 'sed', 'hostname', 'chroot', 'sfdisk']));
+    expect(tools).toEqual(
+      expect.arrayContaining(['/usr/bin/immucore', 'sed', 'hostname', 'chroot', 'sfdisk']),
+    );
     expect(tools.filter((t) => ['useradd', 'usermod', 'groupadd'].includes(t))).toEqual([]);
   });
 });
