@@ -102,10 +102,13 @@ install() {
     inst_multiple losetup blkid mount umount e2fsck fsck fsck.ext4 cp udevadm sh setsid chroot sync \
         systemd-notify systemctl findmnt stty dd
     inst_multiple -o fsck.ext2 fsck.ext3 tune2fs dumpe2fs
-    # What Kairos' stock rootfs-stage configs and yip's directives call in the initramfs (commands
-    # such as `chown -R root:admin /oem`, `sed -i`, `ln -sf`; `users`: useradd/usermod; modules).
-    # Optional: a missing one fails only the step that calls it, naming the tool.
-    inst_multiple -o touch sed grep chown chmod ln rm mv mkdir cat useradd usermod groupadd modprobe hostname
+    # What the rootfs stage's commands and directives call, seen from the initramfs (`sed -i` on
+    # cos-layout.env, `ln -sf`, `modules`, `hostname`). Optional: a missing one fails only the step
+    # that calls it, naming the tool. The initramfs stage runs its tools chrooted in /sysroot, the
+    # image's own, so `users` (useradd, usermod) needs none here: in the rootfs stage it could only
+    # edit the initramfs's /etc/passwd, gone at switch-root (with libsemanage and libsepol, 0.5 MB
+    # of a zstd -15 initramfs).
+    inst_multiple -o touch sed grep chown chmod ln rm mv mkdir cat modprobe hostname
     # `layout` (sfdisk edits the table, partx tells the kernel, resize2fs/mkfs.* the filesystems) and
     # `datasource` (the cidata/config-2 media are iso9660 or vfat, mounted read-only).
     inst_multiple -o sfdisk partx blockdev stat resize2fs mkfs.ext2 mkfs.ext3 mkfs.ext4 mkfs.vfat mkfs.xfs \
@@ -123,11 +126,13 @@ install() {
 
     # Encrypted volumes (SPEC §5, kcrypt): cryptsetup opens the containers, tpm2-tools read the
     # passphrase kcrypt sealed in the TPM, systemd-cryptsetup opens a systemd-tpm2 token; each when
-    # this host has it. The token plugin and the TSS2 libraries (the TCTI above all) are dlopen'ed,
-    # so dracut's ldd walk misses them.
+    # this host has it. The token plugin and the TSS2 libraries are dlopen'ed, so dracut's ldd walk
+    # misses them: systemd opens esys, rc and mu, tctildr opens a TCTI (libtss2-tcti-*). Not
+    # libtss2-fapi (or policy): nothing here calls it, and it drags libcurl (0.3 MB at zstd -15).
     inst_multiple -o cryptsetup dmsetup tpm2_nvread tpm2_rsadecrypt \
         /lib/systemd/systemd-cryptsetup /usr/lib/systemd/systemd-cryptsetup
-    inst_libdir_file "cryptsetup/libcryptsetup-token-systemd-tpm2.so" "libtss2-*.so*"
+    inst_libdir_file "cryptsetup/libcryptsetup-token-systemd-tpm2.so" "libtss2-esys.so*" "libtss2-rc.so*" \
+        "libtss2-mu.so*" "libtss2-sys.so*" "libtss2-tctildr.so*" "libtss2-tcti-*.so*"
     # The image's key-server plugins (kcrypt-discovery-challenger...), in $PATH or where kcrypt
     # looks: put in /usr/bin, since /system becomes a link to /sysroot/system at the rootfs stage.
     local plugin

@@ -125,3 +125,76 @@ describe('module-setup.sh depends()', () => {
     expect(dependsOf(modules, opts)).toBe(want);
   });
 });
+
+// install() with dracut's install helpers stood in for: each prints what it was asked to install,
+// one line per request; inst_libdir_file globs its patterns in a stand-in library dir, as dracut
+// does in its libdirs. Everything else the function calls (hooks, units, links) is a no-op.
+const INSTALL_HARNESS = `
+libdir=$1 moddir=$2 initdir=$3
+dracutbasedir=$3 dracutsysrootdir=$3 systemdsystemunitdir=/usr/lib/systemd/system
+systemdutildir=/usr/lib/systemd do_strip=no
+inst_multiple() { [[ $1 == -o ]] && shift; printf 'tool %s\\n' "$@"; }
+inst_binary() { printf 'tool %s\\n' "$1"; }
+inst_libdir_file() {
+    local p f
+    for p in "$@"; do
+        for f in "$libdir"/$p; do [[ -e $f ]] && printf 'lib %s\\n' "\${f#"$libdir"/}"; done
+    done
+}
+instmods() { :; }
+dwarning() { :; }
+dracut_module_included() { return 0; }
+inst_hook() { :; }
+inst_simple() { :; }
+inst_script() { :; }
+ln_r() { :; }
+dracut_need_initqueue() { :; }
+. "$moddir/module-setup.sh"
+install
+`;
+
+/** What install() asks dracut for, given the libraries in `libs` (file names in one libdir). */
+function installOf(libs: string[]): {tools: string[]; libs: string[]} {
+  const libdir = join(base, 'lib');
+  mkdirSync(join(libdir, 'cryptsetup'), {recursive: true});
+  for (const l of libs) writeFileSync(join(libdir, l), '');
+  const r = spawnSync('bash', ['-c', INSTALL_HARNESS, 'harness', libdir, MODULE_DIR, base], {
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const of = (kind: string) =>
+    r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith(`${kind} `))
+      .map((l) => l.slice(kind.length + 1));
+  return {tools: of('tool'), libs: of('lib').sort()};
+}
+
+describe('module-setup.sh install()', () => {
+  // Debian bookworm's tpm2-tss 3.2 and systemd 252: the libraries dracut's ldd walk cannot see.
+  const BOOKWORM_TSS = [
+    'libtss2-esys.so.0',
+    'libtss2-fapi.so.1',
+    'libtss2-mu.so.0',
+    'libtss2-rc.so.0',
+    'libtss2-sys.so.1',
+    'libtss2-tcti-cmd.so.0',
+    'libtss2-tcti-device.so.0',
+    'libtss2-tcti-mssim.so.0',
+    'libtss2-tcti-swtpm.so.0',
+    'libtss2-tctildr.so.0',
+    'cryptsetup/libcryptsetup-token-systemd-tpm2.so',
+  ];
+
+  it('installs the TSS2 libraries systemd and the TCTI loader dlopen, not libtss2-fapi (libcurl)', () => {
+    expect(installOf(BOOKWORM_TSS).libs).toEqual(BOOKWORM_TSS.filter((l) => !l.includes('fapi')).sort());
+  });
+
+  it('installs the rootfs stage tools, and no shadow tools (the initramfs stage chroots to the image)', () => {
+    const {tools} = installOf([]);
+    expect(tools).toEqual(
+      expect.arrayContaining(['/usr/bin/immucore', 'sed', 'hostname', 'chroot', 'sfdisk']),
+    );
+    expect(tools.filter((t) => ['useradd', 'usermod', 'groupadd'].includes(t))).toEqual([]);
+  });
+});
