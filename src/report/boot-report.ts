@@ -41,6 +41,8 @@ export interface SeedRecord extends SeedCounts {
   /** The booted image's identity, and the one that seeded the state dir before. */
   image?: string;
   previous?: string;
+  /** An earlier seed of this path was cut short (a power loss, a kill); this one started over. */
+  cutShort?: boolean;
   durationMs: number;
 }
 

@@ -87,6 +87,32 @@ describe('bindPersistentPaths', () => {
     );
   });
 
+  it('says on the console what a seed copies before it copies, and that a seed cut short started over', async () => {
+    const sys = machine();
+    sys.with({[`${STATE}/.immucore/etc-ssh.bind.staging/sshd_config`]: ''});
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/home /etc/ssh"\n');
+    await done;
+    const said = ctx.log.lines.map((l) => l.msg);
+    const copying =
+      '/etc/ssh: copying 2 entries (0.0 MiB) from the image into /usr/local/.state/etc-ssh.bind';
+    // /home holds one empty file: data, so said too; said before the copy, the result after.
+    expect(said.filter((m) => m.includes(': copying '))).toEqual([
+      '/home: copying 1 entries (0.0 MiB) from the image into /usr/local/.state/home.bind',
+      copying,
+    ]);
+    expect(said.indexOf(copying)).toBeLessThan(
+      said.indexOf('/etc/ssh: first use: seeded /usr/local/.state/etc-ssh.bind from the image (2 entries)'),
+    );
+    expect(said).toContain(
+      '/etc/ssh: the last seed of /usr/local/.state/etc-ssh.bind was cut short (a power loss or a kill): what it had copied was removed, and this seed started over',
+    );
+    expect(ctx.boot.seeds.map((s) => [s.path, s.cutShort])).toEqual([
+      ['/home', undefined],
+      ['/etc/ssh', true],
+    ]);
+    expect(sys.files.get(`${STATE}/etc-ssh.bind/sshd_config`)?.text).toBe('Port 22\n');
+  });
+
   it('a seed that fails binds the existing state dir as it was, and fails the item by name', async () => {
     const sys = machine();
     await run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home"\n').done;

@@ -134,16 +134,27 @@ async function seedAndBind(
       stateDir: item.stateDir,
       seedDir: seeding.seedDir,
     };
-    const r = await seedStateDir(ctx.sys, {...job, image: seeding.image});
+    // Said before the copy: a big path takes seconds, and a power loss during them is seen next
+    // boot (cutShort below).
+    const onCopy = (c: {entries: number; bytes: number}) =>
+      ctx.log.info(
+        `${item.path}: copying ${c.entries} entries (${(c.bytes / 2 ** 20).toFixed(1)} MiB) from the image into ${shown}`,
+      );
+    const r = await seedStateDir(ctx.sys, {...job, image: seeding.image, onCopy});
     ctx.boot.seeds.push({
       path: item.path,
       stateDir: item.stateDir,
       kind: r.kind,
       ...(seeding.image ? {image: seeding.image} : {}),
       ...(r.previous ? {previous: r.previous} : {}),
+      ...(r.cutShort ? {cutShort: true} : {}),
       ...r.counts,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });
+    if (r.cutShort)
+      ctx.log.info(
+        `${item.path}: the last seed of ${shown} was cut short (a power loss or a kill): what it had copied was removed, and this seed started over`,
+      );
     if (r.manifestProblem)
       ctx.log.warn(
         `${item.path}: the seed manifest of ${shown} is unreadable (${r.manifestProblem}): compared as unrecorded, ignoring.`,

@@ -66,6 +66,35 @@ describe('seedStateDir', () => {
     ]);
   });
 
+  it('says what it will copy before copying, once, and not for a seed of directories only', async () => {
+    const said: Array<{entries: number; bytes: number}> = [];
+    const sys = image(new FakeSys(), V1_FILES);
+    await seedStateDir(sys, {...JOB, onCopy: (c) => said.push(c)});
+    // 3 files (8 + 3 + 2 bytes) and sshd_config.d.
+    expect(said).toEqual([{entries: 4, bytes: 13}]);
+    upgrade(sys, {...V1_FILES, moduli: 'm22\n'}, 9);
+    await seedStateDir(sys, {...V2, onCopy: (c) => said.push(c)});
+    // Every file of the new image has a new mtime: the three are copied (8 + 4 + 2 bytes).
+    expect(said.at(-1)).toEqual({entries: 3, bytes: 14});
+    await seedStateDir(sys, {...V2, onCopy: (c) => said.push(c)});
+    const empty = new FakeSys();
+    await empty.mkdirp('/sysroot/etc/ssh/sub');
+    await seedStateDir(empty, {...JOB, onCopy: (c) => said.push(c)});
+    expect(said).toHaveLength(2);
+  });
+
+  it('a staging dir left by a seed cut short (a power loss) is removed, said, and the seed starts over', async () => {
+    const sys = image(new FakeSys(), V1_FILES);
+    // What a power loss in the copy leaves: the staging dir with an empty file, no state dir.
+    sys.with({[`${seedFile('.staging')}/sshd_config`]: '', [`${seedFile('.staging')}/moduli`]: 'm'});
+    const r = await seedStateDir(sys, JOB);
+    expect(r).toEqual({kind: 'first', counts: expect.objectContaining({added: 4}), cutShort: true});
+    expect(sys.files.get(at('sshd_config'))?.text).toBe('Port 22\n');
+    expect(sys.files.get(at('moduli'))?.text).toBe('m1\n');
+    expect(await sys.exists(seedFile('.staging'))).toBe(false);
+    expect((await seedStateDir(sys, JOB)).cutShort).toBeUndefined();
+  });
+
   it('first use of an empty directory: no sync (no file data), the records written', async () => {
     const sys = new FakeSys({files: {[`${STATE}/.keep`]: ''}});
     await sys.mkdirp('/sysroot/etc/ssh');

@@ -32,6 +32,11 @@ export interface SeedJob {
   seedDir: string;
   /** The booted image's identity; undefined when it cannot be told (every boot then compares). */
   image: string | undefined;
+  /**
+   * Called once before files are copied (not for a seed of directories only): a copy of a big
+   * path takes seconds, and the console should say why the boot pauses there.
+   */
+  onCopy?: (copy: {entries: number; bytes: number}) => void;
 }
 
 export interface SeedResult {
@@ -42,6 +47,8 @@ export interface SeedResult {
   counts: SeedCounts;
   /** Why the manifest could not be read; the seed then treated the state dir as unrecorded. */
   manifestProblem?: string;
+  /** An earlier seed was cut short (a power loss, a kill): its staging dir was found and removed. */
+  cutShort?: true;
 }
 
 export function seedFiles(job: Pick<SeedJob, 'name' | 'seedDir'>) {
@@ -59,6 +66,7 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
 
   await sys.mkdirp(job.seedDir);
   // A seed cut short leaves its staging dir: immucore's own scratch, never the user's.
+  const cutShort = await sys.exists(files.staging);
   await sys.removeScratch(files.staging);
   const image = await sys.listTree(job.source);
   if (!image) {
@@ -72,10 +80,12 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
   let manifestText: string | undefined;
   try {
     if (!there) {
+      const data = [...image.values()].some((e) => e.type !== 'dir');
+      if (data) job.onCopy?.({entries: image.size - 1, bytes: sumSizes(image, image.keys())});
       await sys.copyTree(job.source, files.staging);
       // Only directories (most first seeds: an empty mountpoint): metadata, which the journal
       // commits in order, before the rename and the records; there is no file data to flush.
-      if ([...image.values()].some((e) => e.type !== 'dir')) await sys.syncFs(files.staging);
+      if (data) await sys.syncFs(files.staging);
       await sys.rename(files.staging, job.stateDir);
       result = {kind: 'first', counts: {...noCounts(), added: image.size - 1}};
     } else {
@@ -85,6 +95,7 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
       const state = await sys.statEntries(job.stateDir, planStatePaths(image, manifest));
       const plan = decideSeed(image, state, manifest);
       if (plan.copy.length > 0) {
+        job.onCopy?.({entries: plan.copy.length, bytes: sumSizes(image, plan.copy)});
         await sys.mkdirp(files.staging);
         await sys.copyEntries(job.source, plan.copy, files.staging);
         await sys.syncFs(files.staging);
@@ -110,5 +121,12 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
   // Unflushed: lost to a power loss, the identity is only read as "another image", and the seed
   // runs again and finds everything already in place. Flushing it cost ~15 ms per path per upgrade.
   if (job.image !== undefined) await sys.writeText(files.marker, `${job.image}\n`, {atomic: 'unflushed'});
-  return {...result, ...(previous ? {previous} : {})};
+  return {...result, ...(previous ? {previous} : {}), ...(cutShort ? {cutShort} : {})};
+}
+
+/** The bytes of the listed entries' files. */
+function sumSizes(listing: Map<string, {size: number}>, paths: Iterable<string>): number {
+  let bytes = 0;
+  for (const p of paths) bytes += listing.get(p)?.size ?? 0;
+  return bytes;
 }
