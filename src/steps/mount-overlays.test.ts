@@ -42,6 +42,42 @@ describe('mountOverlayBase', () => {
     expect(ctx.boot.mounts.map((m) => m.step)).toEqual(['mount-overlay-base']);
   });
 
+  it('warns, naming what it hides, when a rootfs step wrote under /run/overlay before the mount; mounts anyway', async () => {
+    const sys = new FakeSys({files: {'/run/overlay/fill': 'x', '/run/overlay/var/a': 'y'}});
+    const ctx = stepContext(sys, {layout: 'OVERLAY=tmpfs:48M\n', step: 'mount-overlay-base'});
+    await mountOverlayBase(ctx);
+    expect(sys.calls).toEqual(['mount tmpfs tmpfs /run/overlay']);
+    expect(ctx.boot.warnings).toEqual([
+      {
+        step: 'mount-overlay-base',
+        item: '/run/overlay',
+        message: expect.stringMatching(
+          /^\/run\/overlay already holds fill, var before the overlay backing is mounted over it: .*hidden from the booted system/,
+        ),
+        hint: expect.stringMatching(/^Write under \/run\/overlay from the initramfs stage/),
+      },
+    ]);
+  });
+
+  it('does not warn about the content of a backing that is already mounted (a retry)', async () => {
+    const sys = new FakeSys();
+    await mountOverlayBase(stepContext(sys, {layout: '', step: 'mount-overlay-base'}));
+    await sys.mkdirp('/run/overlay/var/.overlay/upper');
+    const again = stepContext(sys, {layout: '', step: 'mount-overlay-base'});
+    await mountOverlayBase(again);
+    expect(again.boot.mounts.map((m) => m.result)).toEqual(['already']);
+    expect(again.boot.warnings).toEqual([]);
+  });
+
+  it('names five entries and counts the rest', async () => {
+    const files = Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((n) => [`/run/overlay/f${n}`, '']));
+    const ctx = stepContext(new FakeSys({files}), {layout: '', step: 'mount-overlay-base'});
+    await mountOverlayBase(ctx);
+    expect(ctx.boot.warnings[0]?.message).toMatch(
+      /^\/run\/overlay already holds f1, f2, f3, f4, f5, and 2 more before/,
+    );
+  });
+
   it('fails when the overlay device never appears', async () => {
     const sys = new FakeSys();
     const ctx = stepContext(sys, {

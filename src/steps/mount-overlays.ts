@@ -9,10 +9,27 @@ export async function mountOverlayBase(ctx: StepContext): Promise<void> {
   const backing = ctx.boot.mountPlan.overlay;
   const spec = overlayBackingSpec(backing);
   await ctx.sys.mkdirp(spec.target);
+  const before = await ctx.sys.readdir(spec.target);
   const {config} = ctx.plan;
   if (backing.kind === 'device')
     await mountDevice(ctx, spec, {timeoutSec: config.volumeTimeoutSec, fsck: config.fsck});
   else await mountPlain(ctx, spec);
+  // Already mounted (immucore retry): what is there is the backing's own content.
+  if (ctx.boot.mounts.at(-1)?.result === 'mounted') warnHidden(ctx, spec.target, before);
+}
+
+// The backing is mounted after the rootfs stage (it may set OVERLAY), so what a rootfs step wrote
+// under /run/overlay lands in the initramfs's own /run: the mount hides it from the booted system
+// while it keeps its RAM until the initramfs is freed, and a step that fills it fills /run.
+function warnHidden(ctx: StepContext, target: string, names: string[] | undefined): void {
+  if (!names?.length) return;
+  const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+  warnItem(
+    ctx,
+    target,
+    `${target} already holds ${shown} before the overlay backing is mounted over it: written there before the mount (by a rootfs stage step), hidden from the booted system from now on, its space still taken in the initramfs's /run`,
+    `Write under ${target} from the initramfs stage (it runs after the mounts, chrooted in /sysroot: /var, /etc and the other RW paths land there), or write elsewhere under /run in the rootfs stage.`,
+  );
 }
 
 export async function mountRwPaths(ctx: StepContext): Promise<void> {

@@ -105,6 +105,10 @@ describe('a stage step that fills the overlay RAM', () => {
     expect(result.all).toMatch(/warn: cannot write the log file .*\/run\/immucore\/immucore\.log \(ENOSPC/);
     expect(result.all).toMatch(/cannot write the boot report \/run\/immucore\/report\.json: .*ENOSPC/);
     expect(result.all).toMatch(/warn: The memory policy leaves [\d.]+ MiB for processes, below the floor/);
+    // The file the step wrote is hidden by the tmpfs from now on, its RAM still taken: said once.
+    expect(result.all).toMatch(
+      /warn: \/run\/overlay: \/run\/overlay already holds fill before the overlay backing is mounted over it/,
+    );
     expect(result.all).toMatch(/boot degraded in/);
     // No half-written report for `immucore status` to choke on, no temp file holding space.
     expect((await fs.readdir(t.path('run/immucore'))).filter((n) => n.startsWith('report'))).toEqual([]);
