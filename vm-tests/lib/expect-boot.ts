@@ -29,18 +29,18 @@ export function diskCmdline(image: RootImageName): string {
 }
 
 /** /run/immucore/report.json, which every boot that reached the agent must have. */
-export function reportOf(facts: AgentFacts): BootReport {
+export function reportOf(facts: Pick<AgentFacts, 'report'>): BootReport {
   expect(facts.report, 'no /run/immucore/report.json').toBeTypeOf('object');
   return facts.report as BootReport;
 }
 
 /** Step name → outcome, e.g. {'mount-oem': 'failed', 'rootfs-stage': 'ok', ...}. */
-export function stepOutcomes(facts: AgentFacts): Record<string, string> {
+export function stepOutcomes(facts: Pick<AgentFacts, 'report'>): Record<string, string> {
   return Object.fromEntries(reportOf(facts).steps.map((s) => [s.name, s.outcome]));
 }
 
 /** The fstab immucore wrote, as lines without the comment header. */
-export function fstabLines(facts: AgentFacts): string[] {
+export function fstabLines(facts: Pick<AgentFacts, 'fstab'>): string[] {
   return (facts.fstab ?? '').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 }
 
@@ -77,7 +77,10 @@ export function expectImageBoot(facts: AgentFacts, image: RootImageName, file = 
 }
 
 /** The report's status, and no unit of the booted system failed. */
-export function expectBootStatus(facts: AgentFacts, status: BootReport['status']): void {
+export function expectBootStatus(
+  facts: Pick<AgentFacts, 'report' | 'failedUnits'>,
+  status: BootReport['status'],
+): void {
   expect(reportOf(facts).status).toBe(status);
   expect(facts.failedUnits).toEqual([]);
 }
@@ -112,7 +115,10 @@ export function expectRwOverlays(facts: AgentFacts, layout: ExpectedLayout): voi
  * a bind of its state dir on that volume (`/dev/vdaN[/.state/home.bind]` in findmnt), each with
  * its fstab line.
  */
-export function expectPersistentBinds(facts: AgentFacts, layout: ExpectedLayout): void {
+export function expectPersistentBinds(
+  facts: Pick<AgentFacts, 'report' | 'mounts' | 'fstab'>,
+  layout: ExpectedLayout,
+): void {
   const report = reportOf(facts);
   const volume = layout.volumes.find((v) => PERSISTENT_STATE_TARGET.startsWith(`${v.mountpoint}/`));
   if (!volume) throw new Error(`no volume of the layout holds ${PERSISTENT_STATE_TARGET}`);
