@@ -1,8 +1,9 @@
 // Builds the single immucore binary (dist/immucore) with `bun build --compile`.
 // Usage: tsx scripts/compile.ts [--entry src/cli/bootstrap-compiled.ts] [--outfile dist/immucore]
 // Env: BUN (path to bun), IMMUCORE_COMMIT (overrides `git rev-parse`, e.g. in a tarball build).
-import {existsSync, readFileSync, statSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
+import {createHash} from 'node:crypto';
+import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {dirname, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {execa} from 'execa';
@@ -81,8 +82,48 @@ async function compile(): Promise<void> {
   // Run the result once: a binary that does not start (wrong CPU target, broken bytecode)
   // must fail the build here, not in a VM boot ten minutes later.
   const version = await execa(outfile, ['--version']);
+  const bunVersion = (await execa(bun, ['--version'])).stdout.trim();
+  const record: BuildRecord = {
+    commit,
+    // The flags and defines (commit, version), the entry and bun; not the paths (a CI clone's differ).
+    sources: hashSources(REPO, [...argv.slice(0, -3), relative(REPO, entry), `bun ${bunVersion}`]),
+    binarySha256: createHash('sha256').update(readFileSync(outfile)).digest('hex'),
+  };
+  writeFileSync(`${outfile}.build.json`, `${JSON.stringify(record, null, 2)}\n`);
   console.log(`compiled ${outfile}: ${megabytes} MiB in ${seconds} s with ${bun}`);
   console.log(version.stdout);
+}
+
+/**
+ * `<outfile>.build.json`: what the binary was compiled from. bun's --compile output differs
+ * between two compiles of one tree, so the VM tests' image cache (vm-tests/lib/binary-key.ts) keys
+ * by this record instead of the bytes, once the bytes are checked to be this compile's.
+ */
+export interface BuildRecord {
+  /** describeCommit's `<sha>` or `<sha>-dirty` (what `--version` prints). */
+  commit: string;
+  /** hashSources of the tree and the build's arguments. */
+  sources: string;
+  binarySha256: string;
+}
+
+// What goes into the binary besides bun and its flags: the sources, the dependencies, the version.
+const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/compile.ts'];
+
+/** A hash of every file under src/ and SOURCE_FILES (relative paths and bytes) and `extra`. */
+export function hashSources(repo: string, extra: readonly string[]): string {
+  const files = readdirSync(join(repo, 'src'), {recursive: true, withFileTypes: true})
+    .filter((e) => e.isFile())
+    .map((e) => relative(repo, join(e.parentPath, e.name)))
+    .concat(SOURCE_FILES.filter((f) => existsSync(join(repo, f))))
+    .sort();
+  const hash = createHash('sha256');
+  for (const part of extra) hash.update(`${part.length}:${part}\n`);
+  for (const file of files) {
+    const bytes = readFileSync(join(repo, file));
+    hash.update(`${file.length}:${file}\n${bytes.length}:`).update(bytes);
+  }
+  return hash.digest('hex');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

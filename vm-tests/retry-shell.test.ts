@@ -4,10 +4,21 @@
 // image in place on COS_STATE (a hard link to passive.img, whose label is root='s), then
 // `immucore retry`, which keeps what the failed run mounted and completes the boot; then `exit`,
 // after which the initrd goes on and the system boots. One kernel boot.
+// The booted system is also the suite's passive boot (it was passive-boot.test.ts's own full
+// Debian boot): root=LABEL=COS_PASSIVE on passive.img's bytes, so every expectation of a passive
+// disk boot holds, the image file's name aside.
 import {beforeAll, describe, expect, it} from 'vitest';
-import {reportOf} from './lib/expect-boot.ts';
+import {
+  expectBootStatus,
+  expectImageBoot,
+  expectPersistentBinds,
+  expectRwOverlays,
+  expectStagesRan,
+  reportOf,
+} from './lib/expect-boot.ts';
 import type {AgentFacts} from './lib/facts.ts';
 import {bootForFacts} from './lib/fixtures.ts';
+import {expectedLayout} from './lib/layout.ts';
 import type {BootResult} from './lib/qemu.ts';
 
 const STATE_DIR = '/run/initramfs/cos-state';
@@ -72,5 +83,21 @@ describe('immucore retry in the emergency shell continues the boot', () => {
     expect(report.mounts.find((m) => m.target === STATE_DIR)?.result).toBe('already');
     expect(facts.immucoreJournal).toMatch(/completed by `immucore retry` \(attempt 1, ok\)/);
     expect(facts.failedUnits).toEqual([]);
+  });
+
+  // passive-boot.test.ts's assertions, on this boot (passive.img under the name missing.img).
+  describe('a passive boot from the standard disk', () => {
+    const layout = expectedLayout('passive_mode');
+
+    it('switches root into the passive image, read-only, with the passive sentinel and an ok report', () => {
+      expectImageBoot(facts, 'passive', 'missing.img');
+      expectBootStatus(facts, 'ok');
+      expectStagesRan(facts);
+    });
+
+    it('mounts the same layout as an active boot: overlays, COS_PERSISTENT and its binds', () => {
+      expectRwOverlays(facts, layout);
+      expectPersistentBinds(facts, layout);
+    });
   });
 });

@@ -29,27 +29,28 @@ export function diskCmdline(image: RootImageName): string {
 }
 
 /** /run/immucore/report.json, which every boot that reached the agent must have. */
-export function reportOf(facts: AgentFacts): BootReport {
+export function reportOf(facts: Pick<AgentFacts, 'report'>): BootReport {
   expect(facts.report, 'no /run/immucore/report.json').toBeTypeOf('object');
   return facts.report as BootReport;
 }
 
 /** Step name → outcome, e.g. {'mount-oem': 'failed', 'rootfs-stage': 'ok', ...}. */
-export function stepOutcomes(facts: AgentFacts): Record<string, string> {
+export function stepOutcomes(facts: Pick<AgentFacts, 'report'>): Record<string, string> {
   return Object.fromEntries(reportOf(facts).steps.map((s) => [s.name, s.outcome]));
 }
 
 /** The fstab immucore wrote, as lines without the comment header. */
-export function fstabLines(facts: AgentFacts): string[] {
+export function fstabLines(facts: Pick<AgentFacts, 'fstab'>): string[] {
   return (facts.fstab ?? '').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 /**
  * A disk boot of `image`: root is that image's loop device, read-only; its images partition is
  * mounted read-only at /run/initramfs/cos-state; only its sentinel is in /run/cos; the report and
- * the fstab say so.
+ * the fstab say so. `file` is the image file's name on the images partition when the boot loader
+ * named another one than `<image>.img` (retry-shell boots passive.img's hard link missing.img).
  */
-export function expectImageBoot(facts: AgentFacts, image: RootImageName): void {
+export function expectImageBoot(facts: AgentFacts, image: RootImageName, file = `${image}.img`): void {
   const want = IMAGE_BOOTS[image];
   const root = findMount(facts, '/');
   expect(root?.source).toMatch(/^\/dev\/loop\d+$/);
@@ -65,7 +66,7 @@ export function expectImageBoot(facts: AgentFacts, image: RootImageName): void {
   expect(state?.fstype).toBe('ext4');
   expect(state?.options.split(',')).toContain('ro');
   const report = reportOf(facts);
-  expect(report).toMatchObject({state: want.state, mode: 'disk', image: `${STATE_DIR}/cOS/${image}.img`});
+  expect(report).toMatchObject({state: want.state, mode: 'disk', image: `${STATE_DIR}/cOS/${file}`});
   const stateMount = report.mounts.find((m) => m.target === STATE_DIR);
   expect(stateMount).toMatchObject({source: `LABEL=${want.imagesLabel}`, device: state?.source});
   expect(report.mounts.find((m) => m.target === '/sysroot')).toMatchObject({
@@ -76,7 +77,10 @@ export function expectImageBoot(facts: AgentFacts, image: RootImageName): void {
 }
 
 /** The report's status, and no unit of the booted system failed. */
-export function expectBootStatus(facts: AgentFacts, status: BootReport['status']): void {
+export function expectBootStatus(
+  facts: Pick<AgentFacts, 'report' | 'failedUnits'>,
+  status: BootReport['status'],
+): void {
   expect(reportOf(facts).status).toBe(status);
   expect(facts.failedUnits).toEqual([]);
 }
@@ -111,7 +115,10 @@ export function expectRwOverlays(facts: AgentFacts, layout: ExpectedLayout): voi
  * a bind of its state dir on that volume (`/dev/vdaN[/.state/home.bind]` in findmnt), each with
  * its fstab line.
  */
-export function expectPersistentBinds(facts: AgentFacts, layout: ExpectedLayout): void {
+export function expectPersistentBinds(
+  facts: Pick<AgentFacts, 'report' | 'mounts' | 'fstab'>,
+  layout: ExpectedLayout,
+): void {
   const report = reportOf(facts);
   const volume = layout.volumes.find((v) => PERSISTENT_STATE_TARGET.startsWith(`${v.mountpoint}/`));
   if (!volume) throw new Error(`no volume of the layout holds ${PERSISTENT_STATE_TARGET}`);

@@ -126,6 +126,6 @@ export function parseAgentFacts(log: string): AgentFacts | undefined {
 }
 
 /** The mount on `target`, if any (the last one wins, as in the kernel's view). */
-export function findMount(facts: AgentFacts, target: string): MountFact | undefined {
+export function findMount(facts: Pick<AgentFacts, 'mounts'>, target: string): MountFact | undefined {
   return facts.mounts.filter((m) => m.target === target).at(-1);
 }

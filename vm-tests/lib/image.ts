@@ -1,9 +1,11 @@
 // The image set for one immucore binary: the Debian root plus the binary, the dracut module and
 // the test agent; its own dracut (run in a chroot) makes the initramfs; mkfs.ext4 -d makes the
 // root images active.img (COS_ACTIVE), passive.img (COS_PASSIVE), recovery.img (COS_SYSTEM),
-// each marked in /etc/immucore-test-image. Cached by the binary, module and agent bytes.
+// each marked in /etc/immucore-test-image. Cached by the binary's build (lib/binary-key.ts), the
+// module and agent bytes.
 import {mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
+import {binaryKey} from './binary-key.ts';
 import {cachedDir, hashFile, hashInputs, hashTree} from './cache.ts';
 import {buildDebianRoot, type DebianRoot} from './debian-root.ts';
 import {runInChroot} from './exec.ts';
@@ -80,7 +82,7 @@ export async function buildImageSet(opts: {measureWithoutImmucore?: boolean} = {
     bootedRootScript(),
     ...PRUNED_MODULE_DIRS,
     root.dir,
-    await hashFile(BINARY),
+    await binaryKey(BINARY),
     await hashTree(DRACUT_MODULE_DIR),
     await hashTree(AGENT_DIR),
     await hashTree(OVERLAYS_DIR),

@@ -65,10 +65,32 @@ export function watcherScript(): string {
 /**
  * Input for a boot with rd.immucore.break=report: once every other step has run, start the watcher
  * and exit the shell; immucore writes its report and exits, the watcher prints it on ttyS1 and ends
- * with WATCH_END (pass it as stopOn).
+ * with WATCH_END (pass it as stopOn). `before` runs once the unit has settled, ahead of the
+ * watcher's sections (a scenario's own: files under /sysroot, the journal).
  */
-export function watchFromReportBreak(): ConsoleInput[] {
-  return [{after: /immucore break \(report\) # /, send: `${detached(watcherScript(), PORT)} exit\n`}];
+export function watchFromReportBreak(before?: string): ConsoleInput[] {
+  const script = before
+    ? `${waitWhileUnit(['activating', 'deactivating'])}; ${before}; ${watcherScript()}`
+    : watcherScript();
+  return [{after: /immucore break \(report\) # /, send: `${detached(script, PORT)} exit\n`}];
+}
+
+/**
+ * A shell command printing `command`'s output on the agent's port between two markers, for
+ * `before`; readWatchedSection reads it back.
+ */
+export function watchedSection(what: string, command: string): string {
+  return `echo ${mark(`${what}-BEGIN`)}; ${command}; echo; echo ${mark(`${what}-END`)}`;
+}
+
+/** What watchedSection(what, ...) printed during boot `name` (trailing blank lines trimmed). */
+export function readWatchedSection(name: string, what: string): string {
+  const text = readFileSync(join(LOG_DIR, `${name}.agent.log`), 'utf8').replaceAll('\r', '');
+  const begin = `${MARK(`${what}-BEGIN`)}\n`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(MARK(`${what}-END`), from);
+  if (from < 0 || to < 0) throw new Error(`no ${what} section on ${name}'s agent port (${LOG_DIR})`);
+  return text.slice(from + begin.length, to).replace(/\n+$/, '');
 }
 
 /** Reads what the watcher printed on the agent's port of boot `name`. */
