@@ -157,6 +157,20 @@ export async function mountsUnder(root: string): Promise<BootRun['mounts']> {
     }));
 }
 
+/**
+ * umount, again while the kernel still says busy, for up to 5 s. A detached loop device lets go of
+ * its backing file only at its last close, and a test running beside this one may have it open for
+ * a moment (every boot's block scan opens each loop device to read its superblock).
+ */
+async function unmountWhenReleased(target: string): Promise<void> {
+  for (let waited = 0; ; waited += 100) {
+    const r = await execa('umount', [target], {reject: false});
+    if (r.exitCode === 0) return;
+    if (!/busy/i.test(r.stderr) || waited >= 5000) throw new Error(`umount ${target}: ${r.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function shutdown(t: TempRoot): Promise<void> {
   // List the loops first: once the images partition is unmounted, a loop's backing file no longer
   // shows the path below the root.
@@ -170,7 +184,7 @@ async function shutdown(t: TempRoot): Promise<void> {
     // The root image's loop keeps the images partition busy until it is detached.
     if (m.target === '/run/initramfs/cos-state')
       for (const dev of loops.splice(0)) await execa('losetup', ['-d', dev]);
-    await execa('umount', [path.join(t.root, m.target)]);
+    await unmountWhenReleased(path.join(t.root, m.target));
   }
   for (const dev of loops) await execa('losetup', ['-d', dev]);
   await Promise.all(['run', 'tmp'].map((d) => fs.rm(t.path(d), {recursive: true, force: true})));
