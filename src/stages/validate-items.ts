@@ -194,7 +194,8 @@ export function readLayout(r: FieldReader, node: unknown, at: string): LayoutSpe
     return r.fail(
       node,
       `${at}.device`,
-      'names no disk',
+      // Absent, the key is not in the text to point at: say so, as for other required keys.
+      f.has('device') ? 'names no disk' : 'is missing',
       'Give device.label (a filesystem label on the disk) or device.path.',
     );
   if (path?.startsWith('script://'))

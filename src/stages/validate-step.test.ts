@@ -328,8 +328,15 @@ describe('readStep', () => {
       hint: /install/,
     },
     {
-      name: 'layout without a disk',
+      // Found by `npm run fuzz` (seed 2102735982): the problem named a key the text lacks.
+      name: 'layout without a device',
       body: 'layout: {expand_partition: {size: 0}}',
+      error: /layout\.device is missing/,
+      hint: /device\.label/,
+    },
+    {
+      name: 'layout whose device names no disk',
+      body: 'layout: {device: {disk_name: x}}',
       error: /layout\.device names no disk/,
       hint: /device\.label/,
     },
