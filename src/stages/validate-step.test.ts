@@ -321,6 +321,13 @@ describe('readStep', () => {
       hint: /node-1/,
     },
     {name: 'if as a list', body: 'if: [a]', error: /\.if is a list, not a string/, hint: /string/},
+    // Found by `npm run fuzz`: the problem said "not a string" of a key the text lacks.
+    {
+      name: 'an after entry without a name',
+      body: 'after: [{}]',
+      error: /after\[0\]\.name is missing/,
+      hint: /name: <file>/,
+    },
     {
       name: 'layout init_disk',
       body: 'layout: {device: {path: /dev/vdb, init_disk: true}}',

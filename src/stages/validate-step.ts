@@ -81,7 +81,11 @@ function readDirective(
       for (const [i, item] of (r.items(value, at, 'steps to wait for') ?? []).entries()) {
         // yip's form is `- name: <file>.<step>`; a bare string is accepted too.
         const f = isScalar(r.deref(item)) ? undefined : fieldsOf(r, item, `${at}[${i}]`, ['name']);
-        const name = f ? r.string(f.get('name'), `${at}[${i}].name`) : r.string(item, `${at}[${i}]`);
+        const name = !f
+          ? r.string(item, `${at}[${i}]`)
+          : f.has('name')
+            ? r.string(f.get('name'), `${at}[${i}].name`)
+            : r.fail(item, `${at}[${i}].name`, 'is missing', 'Write each entry as name: <file>.<step name>.');
         if (name) step.after.push(name);
       }
       break;
