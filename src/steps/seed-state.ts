@@ -66,8 +66,7 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
 
   await sys.mkdirp(job.seedDir);
   // A seed cut short leaves its staging dir: immucore's own scratch, never the user's.
-  const cutShort = await sys.exists(files.staging);
-  await sys.removeScratch(files.staging);
+  const cutShort = await sys.removeScratch(files.staging);
   const image = await sys.listTree(job.source);
   if (!image) {
     throw new SysError(`Cannot seed ${job.stateDir}: ${job.source} does not exist`, {

@@ -241,13 +241,14 @@ export class LinuxSys implements Sys {
     });
   }
 
-  async removeScratch(p: string): Promise<void> {
+  async removeScratch(p: string): Promise<boolean> {
     const real = this.resolvePath(p);
     // Asked twice per seeded path, and almost always for nothing: one lstat, not a pool hop.
-    if (isMissing(real)) return;
+    if (isMissing(real)) return false;
     await fs.rm(real, {recursive: true, force: true}).catch((err) => {
       throw fsError('remove', p, err);
     });
+    return true;
   }
 
   async setAttributes(p: string, attrs: {mode: number; uid: number; gid: number}): Promise<void> {

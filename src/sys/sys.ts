@@ -156,8 +156,11 @@ export interface Sys {
   copyEntries(from: string, entries: string[], to: string): Promise<void>;
   /** rename(2): replaces a file or symlink at `to`. */
   rename(from: string, to: string): Promise<void>;
-  /** Remove a tree immucore itself made (a staging dir); missing is fine. Never used on state. */
-  removeScratch(path: string): Promise<void>;
+  /**
+   * Remove a tree immucore itself made (a staging dir); missing is fine. Never used on state.
+   * Resolves true when there was something to remove (a seed cut short leaves its staging dir).
+   */
+  removeScratch(path: string): Promise<boolean>;
   /** Set the mode and owner of `path`, not following a symlink. */
   setAttributes(path: string, attrs: {mode: number; uid: number; gid: number}): Promise<void>;
   /** Flush the filesystem holding `path` (syncfs), so what is written next describes data on disk. */

@@ -305,7 +305,9 @@ export class FakeSys implements Sys {
   async removeScratch(p: string) {
     const at = this.resolvePath(p);
     this.record(`removeScratch ${at}`);
+    const there = this.has(at);
     this.drop(at);
+    return there;
   }
 
   async setAttributes(p: string, attrs: {mode: number; uid: number; gid: number}) {
