@@ -11,7 +11,7 @@ import {describeSeedCounts} from '../report/status-view.ts';
 import type {StepContext} from './context.ts';
 import {type Confine, orderByResolvedTarget, resolveInSysroot} from './in-sysroot.ts';
 import {forEachItem, mountPlain, warnItem} from './mounting.ts';
-import {SEED_DIR, seedStateDir} from './seed-state.ts';
+import {SEED_DIR, SeedRecords, seedStateDir} from './seed-state.ts';
 
 export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
   const plan = ctx.boot.mountPlan;
@@ -70,8 +70,9 @@ export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
         }).catch((err: Error) => err)
       : '',
     image: bindMode ? await bootedImage(ctx) : undefined,
+    records: new SeedRecords(),
   };
-  await forEachItem(
+  const items = forEachItem(
     ctx,
     await orderByResolvedTarget(ctx, plan.persistent),
     (p) => p.path,
@@ -84,6 +85,14 @@ export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
       await bind();
     },
   );
+  // Every path's seed records at once, with one flush (seed-state.ts says why that is safe), also
+  // when some paths failed: what the others seeded is recorded.
+  const failed = await items.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  await commitRecords(ctx, seeding.records);
+  if (failed) throw failed;
   const unchanged = ctx.boot.seeds.filter((s) => s.kind === 'unchanged').length;
   if (unchanged)
     ctx.log.info(
@@ -119,7 +128,7 @@ async function resolvePersistent(
 async function seedAndBind(
   ctx: StepContext,
   item: PersistentPath,
-  seeding: {seedDir: string | Error; image: string | undefined},
+  seeding: {seedDir: string | Error; image: string | undefined; records: SeedRecords},
   bind: () => Promise<void>,
 ): Promise<void> {
   const started = performance.now();
@@ -140,7 +149,7 @@ async function seedAndBind(
       ctx.log.info(
         `${item.path}: copying ${c.entries} entries (${(c.bytes / 2 ** 20).toFixed(1)} MiB) from the image into ${shown}`,
       );
-    const r = await seedStateDir(ctx.sys, {...job, image: seeding.image, onCopy});
+    const r = await seedStateDir(ctx.sys, {...job, image: seeding.image, onCopy}, seeding.records);
     ctx.boot.seeds.push({
       path: item.path,
       stateDir: item.stateDir,
@@ -187,6 +196,21 @@ async function seedAndBind(
     );
   }
   await bind();
+}
+
+// A failure here fails the step (the boot is degraded) and names the paths: their state dirs are
+// bound and whole, and the next boot compares them with the image again and records them.
+async function commitRecords(ctx: StepContext, records: SeedRecords): Promise<void> {
+  const paths = records.paths;
+  try {
+    await records.commit(ctx.sys);
+  } catch (cause) {
+    const message = `Cannot record the seeds of ${paths.join(', ')}: ${reasonOf(cause)}`;
+    const hint = `${fixFor(cause, stripSysroot(ctx.boot.mountPlan.stateTarget))}; the next boot finds what was seeded in place and records it.`;
+    ctx.boot.failures.push({step: ctx.step, item: paths.join(' '), message, hint});
+    ctx.log.error(`${message} (try: ${hint})`);
+    throw new BootError(message, {cause, hint});
+  }
 }
 
 /** ENOSPC or EDQUOT when `cause` is a full volume (src/sys/copy-up.ts gives cp's words that code). */

@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest';
 import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {noCounts} from '../boot/seed.ts';
 import {parseManifest} from '../boot/seed-manifest.ts';
-import {type SeedJob, seedStateDir} from './seed-state.ts';
+import {type SeedJob, SeedRecords, seedStateDir} from './seed-state.ts';
 
 const STATE = '/state';
 const JOB: SeedJob = {
@@ -50,8 +50,8 @@ describe('seedStateDir', () => {
       `syncFs ${seedFile('.staging')}`,
       `rename ${seedFile('.staging')} ${STATE}/etc-ssh.bind`,
       `removeScratch ${seedFile('.staging')}`,
-      `write ${seedFile('.seed.json')}`,
-      `write ${seedFile('.seeded-from')}`,
+      `writeAll ${seedFile('.seed.json')} flush`,
+      `writeAll ${seedFile('.seeded-from')} unflushed`,
     ]);
     expect(sys.files.get(at('sshd_config'))?.text).toBe('Port 22\n');
     expect(sys.meta.get(`${STATE}/etc-ssh.bind`)?.mode).toBe(0o700);
@@ -105,8 +105,8 @@ describe('seedStateDir', () => {
       `copyTree /sysroot/etc/ssh ${seedFile('.staging')}`,
       `rename ${seedFile('.staging')} ${STATE}/etc-ssh.bind`,
       `removeScratch ${seedFile('.staging')}`,
-      `write ${seedFile('.seed.json')}`,
-      `write ${seedFile('.seeded-from')}`,
+      `writeAll ${seedFile('.seed.json')} flush`,
+      `writeAll ${seedFile('.seeded-from')} unflushed`,
     ]);
   });
 
@@ -130,7 +130,7 @@ describe('seedStateDir', () => {
     expect(sys.calls).toEqual([
       `removeScratch ${seedFile('.staging')}`,
       `removeScratch ${seedFile('.staging')}`,
-      `write ${seedFile('.seeded-from')}`,
+      `writeAll ${seedFile('.seeded-from')} unflushed`,
     ]);
   });
 
@@ -152,13 +152,13 @@ describe('seedStateDir', () => {
       previous: 'ext4 UUID=v1',
       counts: {added: 1, updated: 1, keptUserChanged: 1, notResurrected: 1, notInImage: 0},
     });
-    expect(sys.calls.filter((c) => /^(copyEntries|syncFs|rename|write) /.test(c))).toEqual([
+    expect(sys.calls.filter((c) => /^(copyEntries|syncFs|rename|write|writeAll) /.test(c))).toEqual([
       `copyEntries /sysroot/etc/ssh ${seedFile('.staging')} new_key sshd_config.d/a.conf`,
       `syncFs ${seedFile('.staging')}`,
       `rename ${seedFile('.staging')}/new_key ${at('new_key')}`,
       `rename ${seedFile('.staging')}/sshd_config.d/a.conf ${at('sshd_config.d/a.conf')}`,
-      `write ${seedFile('.seed.json')}`,
-      `write ${seedFile('.seeded-from')}`,
+      `writeAll ${seedFile('.seed.json')} flush`,
+      `writeAll ${seedFile('.seeded-from')} unflushed`,
     ]);
     expect(sys.files.get(at('sshd_config'))?.text).toBe('Port 2222\n');
     expect(sys.files.has(at('moduli'))).toBe(false);
@@ -211,6 +211,72 @@ describe('seedStateDir', () => {
     expect(await sys.exists(JOB.stateDir)).toBe(false);
     expect(await sys.exists(seedFile('.seed.json'))).toBe(false);
     expect((await seedStateDir(sys, JOB)).kind).toBe('first');
+  });
+
+  it('a boot’s records wait for commit: every path seeded and renamed first, then one flushed batch of manifests, then the identities', async () => {
+    const sys = image(new FakeSys({files: {[`${STATE}/.keep`]: ''}}), V1_FILES);
+    await sys.mkdirp('/sysroot/var/log');
+    const LOG: SeedJob = {
+      ...JOB,
+      path: '/var/log',
+      name: 'var-log.bind',
+      source: '/sysroot/var/log',
+      stateDir: `${STATE}/var-log.bind`,
+    };
+    const records = new SeedRecords();
+    await seedStateDir(sys, JOB, records);
+    await seedStateDir(sys, LOG, records);
+    // Nothing recorded yet: a power loss here is a seed cut short after its renames (next test).
+    expect(sys.calls.filter((c) => c.startsWith('write'))).toEqual([]);
+    expect(records.paths).toEqual(['/etc/ssh', '/var/log']);
+    await records.commit(sys);
+    expect(records.paths).toEqual([]);
+    const log = `${STATE}/.immucore/var-log.bind`;
+    expect(sys.calls).toEqual([
+      `removeScratch ${seedFile('.staging')}`,
+      `copyTree /sysroot/etc/ssh ${seedFile('.staging')}`,
+      `syncFs ${seedFile('.staging')}`,
+      `rename ${seedFile('.staging')} ${STATE}/etc-ssh.bind`,
+      `removeScratch ${seedFile('.staging')}`,
+      `removeScratch ${log}.staging`,
+      `copyTree /sysroot/var/log ${log}.staging`,
+      `rename ${log}.staging ${STATE}/var-log.bind`,
+      `removeScratch ${log}.staging`,
+      `writeAll ${seedFile('.seed.json')} ${log}.seed.json flush`,
+      `writeAll ${seedFile('.seeded-from')} ${log}.seeded-from unflushed`,
+    ]);
+    expect(sys.files.get(`${log}.seeded-from`)?.text).toBe('ext4 UUID=v1\n');
+    // The next boot of the same image: nothing to do for either.
+    sys.calls.length = 0;
+    expect((await seedStateDir(sys, JOB)).kind).toBe('unchanged');
+    expect((await seedStateDir(sys, LOG)).kind).toBe('unchanged');
+    expect(sys.calls).toEqual([]);
+  });
+
+  it('a boot cut before its records were committed: the next boot finds the state dirs in place, copies nothing, and records them', async () => {
+    const sys = image(new FakeSys({files: {[`${STATE}/.keep`]: ''}}), V1_FILES);
+    await seedStateDir(sys, JOB, new SeedRecords()); // never committed: the power went
+    expect(sys.files.has(seedFile('.seed.json'))).toBe(false);
+    sys.calls.length = 0;
+    const r = await seedStateDir(sys, JOB);
+    expect(r).toEqual({kind: 'update', counts: noCounts()});
+    expect(sys.calls.filter((c) => /^(copy|rename|syncFs)/.test(c))).toEqual([]);
+    const manifest = parseManifest(sys.files.get(seedFile('.seed.json'))?.text ?? '');
+    expect('value' in manifest && manifest.value.entries.size).toBe(5);
+    expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v1\n');
+  });
+
+  it('records that cannot be written: the commit fails, no identity is written, and the next boot records them', async () => {
+    const sys = image(new FakeSys({files: {[`${STATE}/.keep`]: ''}}), V1_FILES);
+    const records = new SeedRecords();
+    await seedStateDir(sys, JOB, records);
+    sys.fail(/^writeAll .*flush$/, 'ENOSPC', {times: 1});
+    await expect(records.commit(sys)).rejects.toMatchObject({code: 'ENOSPC'});
+    expect(sys.files.has(seedFile('.seeded-from'))).toBe(false);
+    expect(sys.files.has(seedFile('.seed.json'))).toBe(false);
+    const r = await seedStateDir(sys, JOB);
+    expect(r).toEqual({kind: 'update', counts: noCounts()});
+    expect(sys.files.get(seedFile('.seeded-from'))?.text).toBe('ext4 UUID=v1\n');
   });
 
   it('a state dir without records (an older immucore) is compared with the image, nothing overwritten', async () => {

@@ -12,7 +12,8 @@
 // later, so a rename before the flush can leave an empty or short file under its final name, which
 // the next seed would take for the user's. The manifest and then the identity are written last, so a
 // seed cut short by a power loss or a full disk runs again, and picks up where it stopped, on the
-// next boot.
+// next boot. A boot writes the records of all its paths together, once every path is seeded
+// (SeedRecords below): one flush of the volume for all the manifests instead of one fsync each.
 import path from 'node:path';
 import {decideSeed, noCounts, planStatePaths, type SeedCounts} from '../boot/seed.ts';
 import {parseManifest, renderManifest} from '../boot/seed-manifest.ts';
@@ -56,16 +57,69 @@ export function seedFiles(job: Pick<SeedJob, 'name' | 'seedDir'>) {
   return {marker: at('.seeded-from'), manifest: at('.seed.json'), staging: at('.staging')};
 }
 
-/** Seed `job.stateDir` from `job.source` as needed; see the top of this file. */
-export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> {
+/**
+ * The records of the seeds of one boot, written together by `commit` once every path is seeded:
+ * first every manifest, under a temp name, then one syncfs of the volume, then each renamed into
+ * place; then every identity, unflushed. Why this is as safe as a flushed record per path:
+ * - a manifest's data is on disk before its rename names it (the one syncfs comes first), so a
+ *   power loss leaves the old manifest or the new one, never an empty one;
+ * - each state dir's own data was flushed before its rename (seedStateDir), and its renames are
+ *   metadata the journal commits in order, before the manifests' renames, which come later;
+ * - an identity is renamed into place after every manifest's rename, so the journal cannot hold it
+ *   without them: a boot never finds "seeded from this image" above a manifest that was lost;
+ * - a power loss before the commit leaves state dirs whose records are the old ones or none: the
+ *   next boot compares them as another image's, finds what was moved in already the image's (as
+ *   after a seed cut short between its renames and its records, which was always possible), and
+ *   copies nothing twice. Only the report of that boot says `update` where it would say `unchanged`.
+ */
+export class SeedRecords {
+  private manifests: Array<{path: string; text: string}> = [];
+  private markers: Array<{path: string; text: string}> = [];
+  /** The persistent paths whose records wait for `commit`. */
+  paths: string[] = [];
+
+  /** Queue a seed's records: a file left out is already what it should be. */
+  add(persistentPath: string, records: {manifest?: File; marker?: File}): void {
+    if (!records.manifest && !records.marker) return;
+    this.paths.push(persistentPath);
+    if (records.manifest) this.manifests.push(records.manifest);
+    if (records.marker) this.markers.push(records.marker);
+  }
+
+  /** Write what was queued (see above); the queue is empty afterwards, written or not. */
+  async commit(sys: Sys): Promise<void> {
+    const [manifests, markers] = [this.manifests, this.markers];
+    [this.manifests, this.markers, this.paths] = [[], [], []];
+    const dirs = new Set([...manifests, ...markers].map((f) => path.posix.dirname(f.path)));
+    if (dirs.size > 0) await sys.mkdirp(...dirs);
+    if (manifests.length > 0) await sys.writeTextsAtomic(manifests, {flush: true});
+    // Unflushed: lost to a power loss, an identity is only read as "another image", and the seed
+    // runs again and finds everything already in place. Flushing cost ~15 ms per path per upgrade.
+    if (markers.length > 0) await sys.writeTextsAtomic(markers, {flush: false});
+  }
+}
+
+type File = {path: string; text: string};
+
+/**
+ * Seed `job.stateDir` from `job.source` as needed; see the top of this file. Its records go to
+ * `records`, for the caller to commit with the other paths'; without, they are written here.
+ */
+export async function seedStateDir(sys: Sys, job: SeedJob, records?: SeedRecords): Promise<SeedResult> {
+  if (!records) {
+    const own = new SeedRecords();
+    const result = await seedStateDir(sys, job, own);
+    await own.commit(sys);
+    return result;
+  }
   const files = seedFiles(job);
   const [recorded, there] = await Promise.all([sys.readText(files.marker), sys.exists(job.stateDir)]);
   const previous = recorded?.trim() || undefined;
   if (there && job.image !== undefined && previous === job.image)
     return {kind: 'unchanged', counts: noCounts()};
 
-  await sys.mkdirp(job.seedDir);
-  // A seed cut short leaves its staging dir: immucore's own scratch, never the user's.
+  // A seed cut short leaves its staging dir: immucore's own scratch, never the user's. The records
+  // dir is made by the copy (the staging dir's parent) or by the records' commit.
   const cutShort = await sys.removeScratch(files.staging);
   const image = await sys.listTree(job.source);
   if (!image) {
@@ -116,10 +170,10 @@ export async function seedStateDir(sys: Sys, job: SeedJob): Promise<SeedResult> 
   // commits before the manifest's own (flushed) write. An upgrade that left this path alone (most
   // of them) copied nothing, and costs only the identity.
   const text = renderManifest({path: job.path, entries});
-  if (text !== manifestText) await sys.writeText(files.manifest, text, {atomic: true});
-  // Unflushed: lost to a power loss, the identity is only read as "another image", and the seed
-  // runs again and finds everything already in place. Flushing it cost ~15 ms per path per upgrade.
-  if (job.image !== undefined) await sys.writeText(files.marker, `${job.image}\n`, {atomic: 'unflushed'});
+  records.add(job.path, {
+    ...(text !== manifestText ? {manifest: {path: files.manifest, text}} : {}),
+    ...(job.image !== undefined ? {marker: {path: files.marker, text: `${job.image}\n`}} : {}),
+  });
   return {...result, ...(previous ? {previous} : {}), ...(cutShort ? {cutShort} : {})};
 }
 

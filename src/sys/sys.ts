@@ -125,6 +125,13 @@ export interface Sys {
     text: string,
     opts?: {mode?: number; atomic?: boolean | 'unflushed'},
   ): Promise<void>;
+  /**
+   * `writeText(..., {atomic})` for several files on one filesystem, with one flush for all: each is
+   * written under its temp name, then (`flush`) the filesystem is flushed once (syncfs), then each
+   * is renamed over its path. A power loss leaves each file old or new, never part of one; with
+   * `flush`, a file under its final name has its data on disk. On a failure, no temp file is left.
+   */
+  writeTextsAtomic(files: Array<{path: string; text: string}>, opts: {flush: boolean}): Promise<void>;
   mkdirp(...paths: string[]): Promise<void>;
   exists(path: string): Promise<boolean>;
   readdir(path: string): Promise<string[] | undefined>;

@@ -77,7 +77,7 @@ const parentOf = (p: string) => path.posix.dirname(p);
 export class FakeSys implements Sys {
   readonly root = '/';
   /**
-   * Every call with an effect, in order: `write <path>`, `symlink <path> -> <target>`,
+   * Every call with an effect, in order: `write <path>`, `writeAll <paths> flush|unflushed`, `symlink <path> -> <target>`,
    * `copyTree <from> <to>`, `copyEntries <from> <to> <entries>`, `rename <from> <to>`,
    * `removeScratch <path>`, `setAttributes <path> <mode> <uid>:<gid>`, `syncFs <path>`, `mount <fstype> <source> <target>`, `unmount <target>`,
    * `attachLoop <image> ro|rw`, `detachLoop <device>`, `waitForDevice <spec>`, `waitForPath <paths>`,
@@ -174,6 +174,21 @@ export class FakeSys implements Sys {
     if (this.dirs.has(at)) throw new SysError(`Cannot write ${at}: EISDIR`, {code: 'EISDIR'});
     const mode = opts.mode ?? this.files.get(at)?.mode;
     this.files.set(at, {text, ...(mode === undefined ? {} : {mode})});
+  }
+
+  /** One call recorded (`writeAll <paths> flush|unflushed`); each file checked as writeText does. */
+  async writeTextsAtomic(files: Array<{path: string; text: string}>, opts: {flush: boolean}) {
+    const ats = files.map((f) => this.resolvePath(f.path));
+    this.record(`writeAll ${ats.join(' ')} ${opts.flush ? 'flush' : 'unflushed'}`);
+    for (const at of ats) {
+      if (!this.dirs.has(parentOf(at))) throw new SysError(`Cannot write ${at}: ENOENT`, {code: 'ENOENT'});
+      if (this.dirs.has(at)) throw new SysError(`Cannot write ${at}: EISDIR`, {code: 'EISDIR'});
+    }
+    for (const [i, f] of files.entries()) {
+      const at = ats[i] as string;
+      const mode = this.files.get(at)?.mode;
+      this.files.set(at, {text: f.text, ...(mode === undefined ? {} : {mode})});
+    }
   }
 
   async mkdirp(...paths: string[]) {

@@ -93,6 +93,46 @@ describe('rename, removeScratch, setAttributes, atomic writeText', () => {
     expect(await fs.readdir(t.path('/state/.immucore'))).toEqual(['x.seed.json']);
     await t.sys.syncFs('/state');
   });
+
+  it('writes several records with one flush: each replaced whole, no symlink followed, no temp file left', async () => {
+    await writeTree(t.path('/'), {
+      'outside/victim': 'keep',
+      'state/.immucore/a.seed.json': 'old a\n',
+      'state/.immucore/b.seed.json.immucore-tmp': {symlink: t.path('/outside/victim')},
+    });
+    await t.sys.writeTextsAtomic(
+      [
+        {path: '/state/.immucore/a.seed.json', text: 'new a\n'},
+        {path: '/state/.immucore/b.seed.json', text: 'new b\n'},
+      ],
+      {flush: true},
+    );
+    expect(await fs.readFile(t.path('/outside/victim'), 'utf8')).toBe('keep');
+    expect(await fs.readFile(t.path('/state/.immucore/a.seed.json'), 'utf8')).toBe('new a\n');
+    expect(await fs.readFile(t.path('/state/.immucore/b.seed.json'), 'utf8')).toBe('new b\n');
+    expect((await fs.stat(t.path('/state/.immucore/b.seed.json'))).mode & 0o7777).toBe(0o644);
+    expect((await fs.readdir(t.path('/state/.immucore'))).sort()).toEqual(['a.seed.json', 'b.seed.json']);
+  });
+
+  it('a batch that cannot be written leaves every record as it was and no temp file', async () => {
+    await writeTree(t.path('/'), {'state/.immucore/a.seed.json': 'old a\n', 'state/.immucore/notdir': 'x'});
+    // The second file's temp name cannot be made (its parent is a file): the batch stops before
+    // any rename, and the first one's temp file goes.
+    await expect(
+      t.sys.writeTextsAtomic(
+        [
+          {path: '/state/.immucore/a.seed.json', text: 'new a\n'},
+          {path: '/state/.immucore/notdir/b.seed.json', text: 'new b\n'},
+        ],
+        {flush: true},
+      ),
+    ).rejects.toMatchObject({
+      code: 'ENOTDIR',
+      message: expect.stringContaining('/state/.immucore/notdir/b.seed.json'),
+    });
+    expect(await fs.readFile(t.path('/state/.immucore/a.seed.json'), 'utf8')).toBe('old a\n');
+    expect((await fs.readdir(t.path('/state/.immucore'))).sort()).toEqual(['a.seed.json', 'notdir']);
+  });
 });
 
 describe('fsIdentity', () => {
