@@ -145,6 +145,56 @@ describe('bindPersistentPaths', () => {
     });
   });
 
+  it('writes every path’s seed records in one batch after the last path, also when one path failed', async () => {
+    const sys = machine().fail(/^copyTree \/sysroot\/home /, 'EIO', {times: 1});
+    const {done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home /var/log"\n');
+    expect((await stepError(done)).message).toBe('1 of 3 failed: /home');
+    const writes = sys.calls.filter((c) => c.startsWith('write'));
+    expect(writes).toEqual([
+      `writeAll ${STATE}/.immucore/etc-ssh.bind.seed.json ${STATE}/.immucore/var-log.bind.seed.json flush`,
+      `writeAll ${STATE}/.immucore/etc-ssh.bind.seeded-from ${STATE}/.immucore/var-log.bind.seeded-from unflushed`,
+    ]);
+    // After the last bind: one batch, not one flushed write per path.
+    expect(sys.calls.indexOf(writes[0] as string)).toBeGreaterThan(
+      sys.calls.indexOf(`mount none ${STATE}/var-log.bind /sysroot/var/log`),
+    );
+    // The next boot: the two recorded are unchanged, the failed one seeded.
+    const next = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home /var/log"\n');
+    await next.done;
+    expect(next.ctx.boot.seeds.map((r) => `${r.path} ${r.kind}`)).toEqual([
+      '/home first',
+      '/etc/ssh unchanged',
+      '/var/log unchanged',
+    ]);
+  });
+
+  it('seed records that cannot be written fail the step naming the paths; every path is bound, and the next boot records them', async () => {
+    const sys = machine().fail(/^writeAll .* flush$/, 'ENOSPC', {times: 1});
+    const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home"\n');
+    const err = await stepError(done);
+    expect(err.message).toBe(
+      `Cannot record the seeds of /home, /etc/ssh: the persistent volume is full (ENOSPC): writeAll ${STATE}/.immucore/home.bind.seed.json ${STATE}/.immucore/etc-ssh.bind.seed.json flush: ENOSPC (injected)`,
+    );
+    expect(sys.mounts.map((m) => m.target)).toEqual(['/sysroot/home', '/sysroot/etc/ssh']);
+    expect(ctx.boot.failures).toEqual([
+      expect.objectContaining({
+        item: '/home /etc/ssh',
+        message: err.message,
+        hint: 'Free space on the persistent volume (df -h /usr/local/.state; du -sh /usr/local/.state/*); the next boot finds what was seeded in place and records it.',
+      }),
+    ]);
+    expect(sys.files.has(`${STATE}/.immucore/home.bind.seeded-from`)).toBe(false);
+    const next = run(sys, 'PERSISTENT_STATE_PATHS="/etc/ssh /home"\n');
+    await next.done;
+    expect(next.ctx.boot.seeds.map((r) => `${r.path} ${r.kind} ${r.added + r.updated}`)).toEqual([
+      '/home update 0',
+      '/etc/ssh update 0',
+    ]);
+    expect(sys.files.get(`${STATE}/.immucore/home.bind.seeded-from`)?.text).toBe(
+      'ext4 UUID=v1 LABEL=COS_ACTIVE\n',
+    );
+  });
+
   it('a seed that fails for another reason names that reason, and does not blame the space', async () => {
     const sys = machine().fail(/^copyTree \/sysroot\/home /, 'EIO');
     const {ctx, done} = run(sys, 'PERSISTENT_STATE_PATHS="/home"\n');
