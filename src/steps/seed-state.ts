@@ -113,7 +113,9 @@ export async function seedStateDir(sys: Sys, job: SeedJob, records?: SeedRecords
     return result;
   }
   const files = seedFiles(job);
-  const [recorded, there] = await Promise.all([sys.readText(files.marker), sys.exists(job.stateDir)]);
+  const there = await sys.exists(job.stateDir);
+  // Without a state dir (a first boot) the identity is seldom there: a lookup, not a failed read.
+  const recorded = there || (await sys.exists(files.marker)) ? await sys.readText(files.marker) : undefined;
   const previous = recorded?.trim() || undefined;
   if (there && job.image !== undefined && previous === job.image)
     return {kind: 'unchanged', counts: noCounts()};

@@ -5,13 +5,29 @@
 // An empty directory without extended attributes (most persistent paths on a first boot: the
 // mountpoint was just made in an overlay) is copied in-process instead, with what `cp -a` keeps of
 // it: owner, mode, timestamps. Under QEMU/TCG each `cp` process cost ~0.2 s of a ~0.45 s seed.
-import fs from 'node:fs/promises';
+// Its calls are synchronous: metadata only, and a first boot makes ~40 such dirs, where a hop to
+// bun's thread pool and back for each of their nine calls cost more CPU than the calls themselves.
+import {createRequire} from 'node:module';
 import path from 'node:path';
 import {runTool} from './exec.ts';
 import {hasXattrs} from './libc.ts';
 import {SysError} from './sys.ts';
 
 const BATCH = 200;
+
+// node:fs through a require, not an ESM import: bun builds an imported node:fs's namespace, whose
+// lazy stream getters load node:stream at every start (a parallel change gathers this in one
+// src/sys module; these calls then come from there).
+const {
+  chmodSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmdirSync,
+  statSync,
+  utimesSync,
+}: typeof import('node:fs') = createRequire(import.meta.url)('node:fs');
 
 /** `cp` argv for a whole tree into a missing `to`, or for entries of `from` (the cwd) into `to`. */
 export function cpArgs(job: {whole: {from: string; to: string}} | {entries: string[]; to: string}): string[] {
@@ -21,14 +37,14 @@ export function cpArgs(job: {whole: {from: string; to: string}} | {entries: stri
 
 /** Copy the directory `from` to `to`, which must not exist yet (real paths); see Sys.copyTree. */
 export async function copyTree(from: string, to: string): Promise<void> {
-  await assertDirectory(from);
-  if (await fs.lstat(to).catch(() => undefined)) {
+  assertDirectory(from);
+  if (lstatSync(to, {throwIfNoEntry: false})) {
     throw new SysError(`Cannot copy ${from} to ${to}: ${to} exists`, {
       code: 'EEXIST',
       hint: `Move ${to} aside; immucore never copies over state.`,
     });
   }
-  await fs.mkdir(path.dirname(to), {recursive: true});
+  mkdirSync(path.dirname(to), {recursive: true});
   if (await copyEmptyDir(from, to)) return;
   await runTool(cpArgs({whole: {from, to}})).catch(rethrowFull);
 }
@@ -38,20 +54,21 @@ export async function copyTree(from: string, to: string): Promise<void> {
  * `from` has entries, xattrs or special mode bits, or xattrs cannot be told (no FFI): `cp` copies those.
  */
 export async function copyEmptyDir(from: string, to: string): Promise<boolean> {
-  const [entries, xattrs] = await Promise.all([fs.readdir(from), hasXattrs(from)]);
-  if (entries.length > 0 || xattrs !== false) return false;
-  const st = await fs.lstat(from, {bigint: true});
+  if (readdirSync(from).length > 0 || (await hasXattrs(from)) !== false) return false;
+  const st = lstatSync(from, {bigint: true});
   // bun's chmod keeps only the 0o777 bits (1.3.14: chmod("d", 0751) for 0o2751): a setgid, setuid
   // or sticky directory goes to cp.
   if ((st.mode & 0o7000n) !== 0n) return false;
-  await fs.mkdir(to, {mode: 0o700});
+  mkdirSync(to, {mode: 0o700});
   try {
-    await fs.lchown(to, Number(st.uid), Number(st.gid));
+    lchownSync(to, Number(st.uid), Number(st.gid));
     // After chown, which clears setuid and setgid bits; as cp -a does it.
-    await fs.chmod(to, Number(st.mode & 0o7777n));
-    await fs.utimes(to, Number(st.atimeNs) / 1e9, Number(st.mtimeNs) / 1e9);
+    chmodSync(to, Number(st.mode & 0o7777n));
+    utimesSync(to, Number(st.atimeNs) / 1e9, Number(st.mtimeNs) / 1e9);
   } catch (err) {
-    await fs.rmdir(to).catch(() => undefined);
+    try {
+      rmdirSync(to);
+    } catch {}
     throw new SysError(`Cannot copy ${from} to ${to}: ${(err as Error).message}`, {
       code: (err as NodeJS.ErrnoException).code ?? 'EIO',
       cause: err,
@@ -62,7 +79,7 @@ export async function copyEmptyDir(from: string, to: string): Promise<boolean> {
 
 /** Copy `entries` (relative to `from`) into the directory `to`, parents recreated (real paths). */
 export async function copyEntries(from: string, entries: string[], to: string): Promise<void> {
-  await assertDirectory(from);
+  assertDirectory(from);
   for (let i = 0; i < entries.length; i += BATCH) {
     await runTool(cpArgs({entries: entries.slice(i, i + BATCH), to}), {cwd: from}).catch(rethrowFull);
   }
@@ -88,8 +105,11 @@ export function rethrowFull(err: unknown): never {
   });
 }
 
-async function assertDirectory(p: string): Promise<void> {
-  const st = await fs.stat(p).catch(() => undefined);
+function assertDirectory(p: string): void {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(p);
+  } catch {}
   if (st?.isDirectory()) return;
   throw new SysError(`Cannot copy up ${p}: not a directory`, {
     code: st ? 'ENOTDIR' : 'ENOENT',

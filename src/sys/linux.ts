@@ -268,9 +268,12 @@ export class LinuxSys implements Sys {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await fs.rename(this.resolvePath(from), this.resolvePath(to)).catch((err) => {
+    // Synchronous: metadata only, asked once per seeded path on a first boot (a pool hop each).
+    try {
+      renameSync(this.resolvePath(from), this.resolvePath(to));
+    } catch (err) {
       throw fsError(`move ${from} to`, to, err);
-    });
+    }
   }
 
   async removeScratch(p: string): Promise<boolean> {
