@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {execa} from 'execa';
 import {noCounts, type SeedCounts} from '../src/boot/seed.ts';
-import {type SeedJob, seedStateDir} from '../src/steps/seed-state.ts';
+import {type SeedJob, SeedRecords, seedStateDir} from '../src/steps/seed-state.ts';
 import {LinuxSys} from '../src/sys/linux.ts';
 import {integrationEnvProblem} from '../test/helpers/namespace.ts';
 import {fmt, median} from './stats.ts';
@@ -122,6 +122,8 @@ async function oneRun(base: string, img: Images, v1tree: string, rel: Release): 
     const seedAll = async (loop: string) => {
       const image = await sys.fsIdentity(loop);
       const total = noCounts();
+      // As a boot does: the records of all paths written together at the end, with one flush.
+      const records = new SeedRecords();
       for (const p of PATHS) {
         const name = `${p.slice(1).replaceAll('/', '-')}.bind`;
         const job: SeedJob = {
@@ -132,9 +134,10 @@ async function oneRun(base: string, img: Images, v1tree: string, rel: Release): 
           seedDir: '/state/.immucore',
           image,
         };
-        const r = await seedStateDir(sys, job);
+        const r = await seedStateDir(sys, job, records);
         for (const k of Object.keys(total) as Array<keyof SeedCounts>) total[k] += r.counts[k];
       }
+      await records.commit(sys);
       return total;
     };
 
