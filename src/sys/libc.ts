@@ -2,7 +2,7 @@
 // cost that matters on a slow CPU: under QEMU/TCG one fork + exec of a coreutils tool costs more
 // than the whole in-process work around it. Under node (development, `bin/immucore.js`) there is
 // no FFI: `loadLibc` returns null and each caller runs its tool instead, with the same result.
-import {closeSync, openSync} from 'node:fs';
+import {closeSync, openSync} from './node-fs.ts';
 
 export interface Libc {
   mount(

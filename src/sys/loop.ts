@@ -1,6 +1,5 @@
 // Loop devices: attach an image read-only (reusing an attachment that already exists, so a second
 // run does not stack devices) and detach.
-import {closeSync, existsSync, openSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {losetupArgs, losetupDetachArgs} from './argv.ts';
@@ -8,6 +7,7 @@ import {SYS_BLOCK} from './block-scan.ts';
 import {runTool} from './exec.ts';
 import {loadLibc} from './libc.ts';
 import {attachLoopByIoctl} from './loop-ioctl.ts';
+import {closeSync, existsSync, openSync} from './node-fs.ts';
 import {SysError} from './sys.ts';
 
 /** What the kernel says about an attached loop device (from /sys/class/block/loopN). */

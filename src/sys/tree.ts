@@ -5,9 +5,10 @@
 // Synchronous calls, yielding to the event loop after each directory: an async lstat per entry
 // goes through libuv's four-thread pool and measured 2-4x slower on a Debian /var/lib (717
 // entries: 60-80 ms against 15-30 ms), and this runs on the boot's critical path.
-import {type BigIntStats, lstatSync, readdirSync, readlinkSync} from 'node:fs';
+import type {BigIntStats} from 'node:fs';
 import path from 'node:path';
 import type {TreeEntry, TreeListing} from '../boot/seed.ts';
+import {lstatSync, readdirSync, readlinkSync} from './node-fs.ts';
 import {SysError} from './sys.ts';
 
 /** Entries looked up between two yields to the event loop. */
