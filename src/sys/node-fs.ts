@@ -26,4 +26,5 @@ export const {
   rmSync,
   watch,
   writeFileSync,
+  writeSync,
 } = fs;
