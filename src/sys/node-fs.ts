@@ -2,7 +2,7 @@
 // binary, bun answers an ESM import of node:fs by building the module's namespace, which runs its
 // lazy `ReadStream`/`WriteStream` getters and so loads node:stream: ~10-25 ms of CPU on every start,
 // for streams no boot uses. A require hands back the module object and leaves those getters alone.
-// `npm run lint:deps` (rule esm-node-fs-only-here) keeps other modules from importing node:fs again;
+// `npm run lint:deps` (rule lazy-node-builtins) keeps other modules from importing node:fs again;
 // `import type` is fine, it leaves nothing at run time. node:fs/promises costs the same either way.
 import {createRequire} from 'node:module';
 

@@ -1,7 +1,7 @@
 // Waiting for a device on events, never on a timer: a kernel uevent (udevadm monitor), or a new
 // entry in /dev/disk/by-* where udev runs, triggers one more lookup. The only timer is the timeout.
-import {spawn} from 'node:child_process';
 import type {FSWatcher} from 'node:fs';
+import {spawn} from './child-process.ts';
 import {existsSync, watch} from './node-fs.ts';
 import {SysError, type WaitOptions} from './sys.ts';
 

@@ -49,6 +49,9 @@ const FIXTURE: Record<string, string> = {
   'src/report/cli.ts': "import {c} from '../cli/ok.ts';\nexport const n = c;",
   'src/steps/exec.ts': "import {execFile} from 'child_process';\nexport const o = execFile;",
   'src/steps/fs.ts': "import {readFile} from 'node:fs/promises';\nexport const q = readFile;",
+  'src/sys/spawn.ts': "import {spawn} from 'node:child_process';\nexport const sp = spawn;",
+  'src/sys/child-process.ts':
+    "import type {ChildProcess} from 'node:child_process';\nimport cp from 'node:child_process';\nexport type C = ChildProcess;\nexport const {spawn} = cp;",
   'src/sys/esm-fs.ts': "import {readFileSync} from 'node:fs';\nexport const r = readFileSync;",
   'src/steps/lost.ts': "import {v} from './missing.ts';\nexport const w = v;",
   // A cycle through a type-only import, and one through a test helper.
@@ -95,8 +98,10 @@ describe('.dependency-cruiser.cjs', () => {
         'steps-only-from-cli: src/stages/step.ts → src/steps/ok.ts',
         'cli-only-from-cli: src/report/cli.ts → src/cli/ok.ts',
         'only-sys-touches-the-machine: src/boot/a.ts → fs',
-        'esm-node-fs-only-here: src/boot/a.ts → fs',
-        'esm-node-fs-only-here: src/sys/esm-fs.ts → fs',
+        'lazy-node-builtins: src/boot/a.ts → fs',
+        'lazy-node-builtins: src/sys/esm-fs.ts → fs',
+        'lazy-node-builtins: src/steps/exec.ts → child_process',
+        'lazy-node-builtins: src/sys/spawn.ts → child_process',
         'only-sys-touches-the-machine: src/steps/exec.ts → child_process',
         'only-sys-touches-the-machine: src/steps/fs.ts → fs/promises',
         'not-to-unresolvable: src/steps/lost.ts → ./missing.ts',
