@@ -129,6 +129,18 @@ module.exports = {
       to: {dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|child_process)$'},
     },
     {
+      name: 'lazy-node-builtins',
+      severity: 'error',
+      comment:
+        'In the compiled binary an ESM import of node:fs makes bun build its namespace, which loads ' +
+        'node:stream through the lazy ReadStream/WriteStream getters (~10-25 ms of CPU on every boot), ' +
+        'and node:child_process costs ~5-9 ms at load although a steady boot spawns nothing. Take them ' +
+        'from src/sys/node-fs.ts (a require) and src/sys/child-process.ts (loaded at the first spawn); ' +
+        '`import type` is fine.',
+      from: {path: '^src/', pathNot: ['^src/sys/(node-fs|child-process)\\.ts$', ...TESTS]},
+      to: {dependencyTypes: ['core'], dependencyTypesNot: ['type-only'], path: '^(node:)?(fs|child_process)$'},
+    },
+    {
       name: 'steps-only-from-cli',
       severity: 'error',
       comment:

@@ -96,7 +96,7 @@ async function setUp(): Promise<Setup> {
  * module did (a `cp -a` of the path from the root when its state dir does not exist yet, then the
  * bind), so a first boot is compared with the same work; the bare script binds empty state dirs.
  */
-function shellScript(root: string, variant: {copyUp?: boolean} = {}): string {
+function shellScript(root: string, loops: string[], variant: {copyUp?: boolean} = {}): string {
   const config = parseCmdline(CMDLINE);
   const plan = planBoot(config);
   const mounts = describeStepMounts(plan, planMounts(config, {layout: LAYOUT}));
@@ -106,7 +106,9 @@ function shellScript(root: string, variant: {copyUp?: boolean} = {}): string {
     `mkdir -p ${r('/tmp')} ${r('/run/initramfs/cos-state')} ${r('/run/overlay')} ${r('/sysroot')} ${r('/run/cos')}`,
     `echo 1 > ${r('/run/cos/active_mode')}`,
   ];
-  const byLabel = (label: string) => `$(blkid -c /dev/null -l -o device -t ${label})`;
+  // Only this setup's disks, as immucore's --devices: benches running beside this one attach disks
+  // with the same labels, and a script that mounted theirs raced their clean-up (exit 32).
+  const byLabel = (label: string) => `$(blkid -c /dev/null -o device -t ${label} ${loops.join(' ')})`;
   for (const step of plan.steps) {
     for (const m of mounts[step.name] ?? []) {
       const opts = m.options.join(',');
@@ -258,9 +260,9 @@ export async function benchBoot(): Promise<void> {
   const s = await setUp();
   try {
     const script = path.join(s.base, 'boot.sh');
-    await fs.writeFile(script, shellScript(s.root));
+    await fs.writeFile(script, shellScript(s.root, s.loops));
     const copyUpScript = path.join(s.base, 'boot-copy-up.sh');
-    await fs.writeFile(copyUpScript, shellScript(s.root, {copyUp: true}));
+    await fs.writeFile(copyUpScript, shellScript(s.root, s.loops, {copyUp: true}));
     const devices = s.loops.map((l) => path.basename(l)).join(',');
     const compiled = path.join(REPO, 'dist/immucore');
     const dev = ['node', path.join(REPO, 'bin/immucore.js'), 'run', '--root', s.root, '--devices', devices];

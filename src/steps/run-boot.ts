@@ -8,6 +8,7 @@ import {createLogger, type Logger} from '../log/logger.ts';
 import type {BootReport} from '../report/boot-report.ts';
 import {renderFailureLog, renderFailureScreen} from '../report/failure-screen.ts';
 import {CloudConfigStages} from '../stages/runner.ts';
+import {createConsoleWriter} from '../sys/console.ts';
 import {openLogFile} from '../sys/log-file.ts';
 import type {Sys} from '../sys/sys.ts';
 import {runAfterFailure} from './after-failure.ts';
@@ -29,7 +30,7 @@ export interface BootOptions {
   sys: Sys;
   stages?: StageRunner;
   signal?: AbortSignal;
-  /** Where readable log lines and the failure screen go; default stderr. */
+  /** Where readable log lines and the failure screen go; default stderr (src/sys/console.ts). */
   console?: (text: string) => void;
   /** In the initramfs (root `/`): break shells and reboots are real. */
   live?: boolean;
@@ -53,10 +54,16 @@ export async function runBoot(opts: BootOptions): Promise<BootOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
   const signal = opts.signal ?? new AbortController().signal;
-  const write = opts.console ?? ((text: string) => process.stderr.write(text));
+  // A console that is gone (EPIPE, EIO) costs the console only: said once, in the log file.
+  let lost: ((err: Error) => void) | undefined;
+  const write = opts.console ?? createConsoleWriter({onLost: (err) => lost?.(err)});
   const {config} = await readInputs(sys);
   const plan = planBoot(config);
   const log = await openLog(sys, {file: opts.logFile !== false, console: write, debug: config.debug});
+  lost = (err) =>
+    log.warn(
+      `cannot write to the console (stderr: ${err.message}): console lines are dropped from here on; ${LOG_FILE} keeps every line, ignoring.`,
+    );
   const retried = opts.retry ? undefined : await completedByRetry(sys);
   if (retried) {
     // dracut starts the initrd target again when the emergency shell exits, and with it this unit.

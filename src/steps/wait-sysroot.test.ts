@@ -42,4 +42,13 @@ describe('waitSysroot', () => {
     expect(err.error.name).toBe('AbortError');
     expect(Date.now() - started).toBeLessThan(1000);
   });
+
+  it('does not wait at all when the boot was stopped before', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const ctx = stepContext(new FakeSys(), {cmdline: live(30), signal: controller.signal});
+    const err = await stepError(waitSysroot(ctx));
+    expect(err.error.name).toBe('AbortError');
+    expect(err.error.cause).toBe(controller.signal.reason);
+  });
 });

@@ -7,18 +7,10 @@
 // it: owner, mode, timestamps. Under QEMU/TCG each `cp` process cost ~0.2 s of a ~0.45 s seed.
 // Its calls are synchronous: metadata only, and a first boot makes ~40 such dirs, where a hop to
 // bun's thread pool and back for each of their nine calls cost more CPU than the calls themselves.
-import {createRequire} from 'node:module';
 import path from 'node:path';
 import {runTool} from './exec.ts';
 import {hasXattrs} from './libc.ts';
-import {SysError} from './sys.ts';
-
-const BATCH = 200;
-
-// node:fs through a require, not an ESM import: bun builds an imported node:fs's namespace, whose
-// lazy stream getters load node:stream at every start (a parallel change gathers this in one
-// src/sys module; these calls then come from there).
-const {
+import {
   chmodSync,
   lchownSync,
   lstatSync,
@@ -27,7 +19,10 @@ const {
   rmdirSync,
   statSync,
   utimesSync,
-}: typeof import('node:fs') = createRequire(import.meta.url)('node:fs');
+} from './node-fs.ts';
+import {SysError} from './sys.ts';
+
+const BATCH = 200;
 
 /** `cp` argv for a whole tree into a missing `to`, or for entries of `from` (the cwd) into `to`. */
 export function cpArgs(job: {whole: {from: string; to: string}} | {entries: string[]; to: string}): string[] {

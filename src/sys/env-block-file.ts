@@ -2,8 +2,8 @@
 // place. GRUB's save_env writes the block through the file's block list, so the file must stay
 // exactly where and as large as it is: never truncated, replaced (a rename moves it to new blocks),
 // resized or sparse (a hole has no block to write). Paths are relative to the Sys root.
-import {constants} from 'node:fs';
 import fs from 'node:fs/promises';
+import {constants} from './node-fs.ts';
 import type {Sys} from './sys.ts';
 import {SysError} from './sys.ts';
 

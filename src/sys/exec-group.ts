@@ -1,7 +1,7 @@
 // Running a tool in its own process group (a cloud-config command): `sh -c 'a & b'` starts
 // children that outlive the shell, so a timeout or an abort kills the whole group, not only the
 // shell, or a hung child would keep the stage (and the boot) waiting.
-import {spawn} from 'node:child_process';
+import {spawn} from './child-process.ts';
 import {formatArgv, type RunOptions, type RunResult, SysError, tailOf} from './sys.ts';
 
 /**

@@ -1,7 +1,7 @@
 // Running a tool with argv (never a shell line); any failure becomes a SysError that carries the
 // argv, the exit code and the end of stderr. Plain child_process rather than execa: a boot runs
 // ~50 tools and execa costs ~3 ms more per call on the dev machine (8 vs 5 ms for `true`).
-import {spawn} from 'node:child_process';
+import {spawn} from './child-process.ts';
 import {runInGroup} from './exec-group.ts';
 import {formatArgv, type RunOptions, type RunResult, SysError, tailOf} from './sys.ts';
 

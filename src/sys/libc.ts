@@ -2,7 +2,7 @@
 // cost that matters on a slow CPU: under QEMU/TCG one fork + exec of a coreutils tool costs more
 // than the whole in-process work around it. Under node (development, `bin/immucore.js`) there is
 // no FFI: `loadLibc` returns null and each caller runs its tool instead, with the same result.
-import {closeSync, openSync} from 'node:fs';
+import {closeSync, openSync} from './node-fs.ts';
 
 export interface Libc {
   mount(
@@ -44,6 +44,27 @@ export const ERRNO_NAMES: Record<number, string> = {
   117: 'EUCLEAN',
 };
 
+type FfiType = 'ptr' | 'u64' | 'i64' | 'i32';
+type SymbolName = 'mount' | 'umount2' | 'syncfs' | 'llistxattr' | 'ioctl' | '__errno_location';
+type Native = (...a: unknown[]) => unknown;
+
+// The C signatures of the symbols `Libc` calls.
+const SYMBOLS: Record<SymbolName, {args: FfiType[]; returns: FfiType}> = {
+  mount: {args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32'},
+  umount2: {args: ['ptr', 'i32'], returns: 'i32'},
+  syncfs: {args: ['i32'], returns: 'i32'},
+  llistxattr: {args: ['ptr', 'ptr', 'u64'], returns: 'i64'},
+  // Variadic in C; the x86-64 and aarch64 ABIs pass a third integer or pointer argument alike.
+  ioctl: {args: ['i32', 'u64', 'u64'], returns: 'i32'},
+  __errno_location: {args: [], returns: 'ptr'},
+};
+
+interface Ffi {
+  dlopen: (lib: string, s: Partial<typeof SYMBOLS>) => {symbols: Record<string, Native>};
+  read: {i32: (p: unknown, off: number) => number};
+  ptr: (b: Buffer) => number;
+}
+
 let libc: Libc | null | undefined;
 
 /** libc.so.6's functions, loaded once; null under node, with IMMUCORE_NO_FFI, or without glibc. */
@@ -53,40 +74,45 @@ export async function loadLibc(): Promise<Libc | null> {
   if (!('Bun' in globalThis) || process.env.IMMUCORE_NO_FFI) return libc;
   try {
     // The specifier is built at run time so node's loader and TypeScript never try to resolve it.
-    const ffi = (await import(['bun', 'ffi'].join(':'))) as {
-      dlopen: (
-        lib: string,
-        s: Record<string, {args: string[]; returns: string}>,
-      ) => {symbols: Record<string, (...a: unknown[]) => unknown>};
-      read: {i32: (p: unknown, off: number) => number};
-      ptr: (b: Buffer) => number;
+    const ffi = (await import(['bun', 'ffi'].join(':'))) as Ffi;
+    const open = (...names: SymbolName[]): Native[] => {
+      const {symbols} = ffi.dlopen('libc.so.6', Object.fromEntries(names.map((n) => [n, SYMBOLS[n]])));
+      return names.map((n) => symbols[n] ?? missing(n));
     };
-    const {symbols} = ffi.dlopen('libc.so.6', {
-      mount: {args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32'},
-      umount2: {args: ['ptr', 'i32'], returns: 'i32'},
-      syncfs: {args: ['i32'], returns: 'i32'},
-      llistxattr: {args: ['ptr', 'ptr', 'u64'], returns: 'i64'},
-      // Variadic in C; the x86-64 and aarch64 ABIs pass a third integer or pointer argument alike.
-      ioctl: {args: ['i32', 'u64', 'u64'], returns: 'i32'},
-      __errno_location: {args: [], returns: 'ptr'},
-    });
+    // bun's dlopen compiles a trampoline per symbol (TinyCC, ~1 ms of CPU each), and a steady boot
+    // calls only mount and ioctl: the others are bound at their first call. mount and errno are
+    // bound now: every boot mounts, which tells whether there is a glibc at all (musl: the tools,
+    // as without FFI), and binding errno late would run dlopen between a failed call and the read
+    // of its errno.
+    const [mount, errnoLocation] = open('mount', '__errno_location') as [Native, Native];
+    const late = (name: SymbolName): Native => {
+      let fn: Native | undefined;
+      return (...a) => {
+        fn ??= open(name)[0] as Native;
+        return fn(...a);
+      };
+    };
+    const umount2 = late('umount2');
+    const syncfs = late('syncfs');
+    const llistxattr = late('llistxattr');
+    const ioctl = late('ioctl');
     libc = {
-      mount: (...a) => symbols.mount?.(...a) as number,
-      umount2: (...a) => symbols.umount2?.(...a) as number,
-      syncfs: (fd) => symbols.syncfs?.(fd) as number,
-      llistxattr: (p, list, size) => Number(symbols.llistxattr?.(p, list, size)),
+      mount: (...a) => mount(...a) as number,
+      umount2: (...a) => umount2(...a) as number,
+      syncfs: (fd) => syncfs(fd) as number,
+      llistxattr: (p, list, size) => Number(llistxattr(p, list, size)),
       ioctl: (fd, request, arg) =>
-        symbols.ioctl?.(
-          fd,
-          request,
-          arg === null ? 0 : typeof arg === 'number' ? arg : ffi.ptr(arg),
-        ) as number,
-      errno: () => ffi.read.i32(symbols.__errno_location?.(), 0),
+        ioctl(fd, request, arg === null ? 0 : typeof arg === 'number' ? arg : ffi.ptr(arg)) as number,
+      errno: () => ffi.read.i32(errnoLocation(), 0),
     };
   } catch {
     libc = null; // no libc.so.6 (musl): the tools it is
   }
   return libc;
+}
+
+function missing(name: string): never {
+  throw new Error(`libc.so.6 has no ${name}`);
 }
 
 export const cstr = (s: string) => Buffer.from(`${s}\0`);

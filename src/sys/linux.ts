@@ -1,17 +1,5 @@
 // The real Sys: util-linux and e2fsprogs through execa, files through node:fs, devices found by
 // reading superblocks and waited for on kernel events.
-import {
-  closeSync,
-  fchmodSync,
-  fsync,
-  lstatSync,
-  openSync,
-  readlinkSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type {MemberTypes} from '../boot/activation.ts';
@@ -33,6 +21,18 @@ import {scanMemberTypes} from './member-scan.ts';
 import {mountSpec, readMountinfo} from './mount.ts';
 import {unmountBySyscall} from './mount-syscall.ts';
 import {topMountAt} from './mountinfo.ts';
+import {
+  closeSync,
+  fchmodSync,
+  fsync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from './node-fs.ts';
 import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
 import type {
   BlockInfo,

@@ -3,8 +3,8 @@
 // RAM) closes it and is reported once through `onError`; later records are dropped. pino's
 // destination emitted that error with no listener, which crashed the boot from inside whichever
 // step logged next, and its exit handler retried a failed write forever.
-import fs from 'node:fs';
 import path from 'node:path';
+import {fs} from './node-fs.ts';
 
 export interface LogFile {
   write(chunk: string): void;

@@ -1,6 +1,5 @@
 // Mounting a typed spec: resolve its paths against the root and its device tag to a node, and
 // treat a target that already holds that source as done, so a second run changes nothing.
-import {readFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import {mountArgs} from './argv.ts';
@@ -10,6 +9,7 @@ import {findDevice, isDeviceTag} from './devices.ts';
 import {runTool} from './exec.ts';
 import {mountBySyscall} from './mount-syscall.ts';
 import {findTopMount, formatDevNumber, optionValue, parseMountinfo} from './mountinfo.ts';
+import {readFileSync} from './node-fs.ts';
 import {isDevicePath, resolveUnder} from './paths.ts';
 import {type MountEntry, SysError} from './sys.ts';
 

@@ -6,9 +6,10 @@
 // goes through libuv's four-thread pool and measured 2-4x slower on a Debian /var/lib (717
 // entries: 60-80 ms against 15-30 ms), and this runs on the boot's critical path. (A yield after
 // each directory cost a turn of the loop for each of a first boot's ~40 empty persistent paths.)
-import {type BigIntStats, lstatSync, readdirSync, readlinkSync} from 'node:fs';
+import type {BigIntStats} from 'node:fs';
 import path from 'node:path';
 import type {TreeEntry, TreeListing} from '../boot/seed.ts';
+import {lstatSync, readdirSync, readlinkSync} from './node-fs.ts';
 import {SysError} from './sys.ts';
 
 /** Entries looked up between two yields to the event loop. */

@@ -1,7 +1,8 @@
 // Waiting for a device on events, never on a timer: a kernel uevent (udevadm monitor), or a new
 // entry in /dev/disk/by-* where udev runs, triggers one more lookup. The only timer is the timeout.
-import {spawn} from 'node:child_process';
-import {existsSync, type FSWatcher, watch} from 'node:fs';
+import type {FSWatcher} from 'node:fs';
+import {spawn} from './child-process.ts';
+import {existsSync, watch} from './node-fs.ts';
 import {SysError, type WaitOptions} from './sys.ts';
 
 /** Where to hear about new devices. */

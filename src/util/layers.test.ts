@@ -20,7 +20,8 @@ const FIXTURE: Record<string, string> = {
   'src/boot/ok.ts':
     "import {join} from 'node:path';\nimport {x} from '../util/names.ts';\nexport const y = join('a', String(x));",
   'src/sys/ok.ts':
-    "import {readFileSync} from 'node:fs';\nimport {y} from '../boot/ok.ts';\nexport const z = [readFileSync, y];",
+    "import {readFile} from 'node:fs/promises';\nimport type {Stats} from 'node:fs';\nimport {y} from '../boot/ok.ts';\nexport const z = [readFile, y];\nexport type S = Stats;",
+  'src/sys/node-fs.ts': "import fs from 'node:fs';\nexport const {readFileSync} = fs;",
   'src/dag/ok.ts': "import {y} from '../boot/ok.ts';\nexport const d = y;",
   'src/log/ok.ts': 'export const l = 1;',
   'src/inputs/ok.ts': "import {z} from '../sys/ok.ts';\nexport const i = z;",
@@ -48,6 +49,10 @@ const FIXTURE: Record<string, string> = {
   'src/report/cli.ts': "import {c} from '../cli/ok.ts';\nexport const n = c;",
   'src/steps/exec.ts': "import {execFile} from 'child_process';\nexport const o = execFile;",
   'src/steps/fs.ts': "import {readFile} from 'node:fs/promises';\nexport const q = readFile;",
+  'src/sys/spawn.ts': "import {spawn} from 'node:child_process';\nexport const sp = spawn;",
+  'src/sys/child-process.ts':
+    "import type {ChildProcess} from 'node:child_process';\nimport cp from 'node:child_process';\nexport type C = ChildProcess;\nexport const {spawn} = cp;",
+  'src/sys/esm-fs.ts': "import {readFileSync} from 'node:fs';\nexport const r = readFileSync;",
   'src/steps/lost.ts': "import {v} from './missing.ts';\nexport const w = v;",
   // A cycle through a type-only import, and one through a test helper.
   'src/memory/cycle-a.ts': "import type {B} from './cycle-b.ts';\nexport type A = {b?: B};",
@@ -93,6 +98,10 @@ describe('.dependency-cruiser.cjs', () => {
         'steps-only-from-cli: src/stages/step.ts → src/steps/ok.ts',
         'cli-only-from-cli: src/report/cli.ts → src/cli/ok.ts',
         'only-sys-touches-the-machine: src/boot/a.ts → fs',
+        'lazy-node-builtins: src/boot/a.ts → fs',
+        'lazy-node-builtins: src/sys/esm-fs.ts → fs',
+        'lazy-node-builtins: src/steps/exec.ts → child_process',
+        'lazy-node-builtins: src/sys/spawn.ts → child_process',
         'only-sys-touches-the-machine: src/steps/exec.ts → child_process',
         'only-sys-touches-the-machine: src/steps/fs.ts → fs/promises',
         'not-to-unresolvable: src/steps/lost.ts → ./missing.ts',

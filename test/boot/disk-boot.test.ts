@@ -222,6 +222,25 @@ describe('a disk boot', () => {
     expect(status.stderr).toMatch(/^Try: Run it as root, e\.g\. sudo immucore status: /m);
   });
 
+  it('boots when its console is gone (EPIPE on stderr): the log file says so once and keeps every line', async () => {
+    const machine = await makeMachine(t);
+    const {result, report} = await machine.boot('root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img', {
+      consoleGone: true,
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toBe('');
+    expect(report.status).toBe('ok');
+    const msgs = (await fs.readFile(t.path('run/immucore/immucore.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as {msg: string}).msg);
+    const lost = msgs.filter((m) => m.startsWith('cannot write to the console'));
+    expect(lost).toEqual([expect.stringMatching(/EPIPE.*\/run\/immucore\/immucore\.log keeps every line/)]);
+    // The first line (the one that met EPIPE) is in the file, before the warning, and so is the last.
+    expect(msgs.indexOf(lost[0] ?? '')).toBe(1);
+    expect(msgs.at(-1)).toMatch(/^boot ok in \d+ms/);
+  });
+
   it('writes the report and a Chrome trace timeline', async () => {
     const machine = await makeMachine(t);
     const {report} = await machine.boot('root=LABEL=COS_ACTIVE cos-img/filename=/cOS/active.img');

@@ -118,6 +118,8 @@ export interface BootOptions {
   entry?: keyof typeof ENTRY;
   /** `immucore retry` instead of `immucore run` (the emergency shell's). */
   command?: 'run' | 'retry';
+  /** stderr is a pipe nobody reads any more (a journal gone): every console write gets EPIPE. */
+  consoleGone?: boolean;
 }
 
 async function bootOnce(t: TempRoot, devices: string[], cmdline: string, o: BootOptions): Promise<BootRun> {
@@ -137,7 +139,10 @@ async function bootOnce(t: TempRoot, devices: string[], cmdline: string, o: Boot
     devices.join(','),
     ...(o.args ?? []),
   ];
-  const run = await execa(cmd, argv, {reject: false, all: true});
+  const child = execa(cmd, argv, {reject: false, all: true});
+  // Closed before the binary has started its runtime, long before its first line.
+  if (o.consoleGone) child.stderr.destroy();
+  const run = await child;
   const result = {exitCode: run.exitCode, signal: run.signal, all: String(run.all)};
   const reportText = await fs.readFile(t.path('run/immucore/report.json'), 'utf8').catch(() => undefined);
   if (reportText === undefined)

@@ -1,5 +1,6 @@
 // Loop devices: read-only attach, reuse of an existing attachment, detach.
 import fs from 'node:fs/promises';
+import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
 import {withTempRoot} from '../helpers/temp-root.ts';
 
@@ -40,6 +41,33 @@ describe('attachLoop and detachLoop', () => {
     await t.sys.detachLoop(first);
     await t.sys.detachLoop(rw);
     expect(await backingFile(first)).toBeUndefined();
+  });
+
+  it('never reuses an attachment of the same image at an offset or with a size limit', async () => {
+    await t.makeExt4Image({dir: t.path('/'), name: 'active.img', label: 'COS_ACTIVE'});
+    const partial = [];
+    for (const extra of [
+      ['--offset', '4096'],
+      ['--sizelimit', '1048576'],
+    ]) {
+      const {stdout} = await execa('losetup', [
+        '--find',
+        '--show',
+        '--read-only',
+        ...extra,
+        t.path('/active.img'),
+      ]);
+      partial.push(stdout.trim());
+    }
+    try {
+      const whole = await t.sys.attachLoop('/active.img', {readOnly: true});
+      expect(partial).not.toContain(whole);
+      expect(await backingFile(whole)).toBe(t.path('/active.img'));
+      expect(await t.sys.attachLoop('/active.img', {readOnly: true})).toBe(whole);
+      await t.sys.detachLoop(whole);
+    } finally {
+      for (const dev of partial) await execa('losetup', ['-d', dev]);
+    }
   });
 
   it('detaching a device that is not attached does nothing', async () => {
