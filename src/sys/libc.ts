@@ -15,6 +15,7 @@ export interface Libc {
   umount2(target: Buffer, flags: number): number;
   syncfs(fd: number): number;
   llistxattr(path: Buffer, list: Buffer | null, size: number): number;
+  statx(dirfd: number, path: Buffer, flags: number, mask: number, buf: Buffer): number;
   /** ioctl(2) with one argument: a pointer to a struct (a Buffer), an integer, or none. */
   ioctl(fd: number, request: number, arg: Buffer | number | null): number;
   errno(): number;
@@ -66,6 +67,7 @@ export async function loadLibc(): Promise<Libc | null> {
       umount2: {args: ['ptr', 'i32'], returns: 'i32'},
       syncfs: {args: ['i32'], returns: 'i32'},
       llistxattr: {args: ['ptr', 'ptr', 'u64'], returns: 'i64'},
+      statx: {args: ['i32', 'ptr', 'i32', 'u32', 'ptr'], returns: 'i32'},
       // Variadic in C; the x86-64 and aarch64 ABIs pass a third integer or pointer argument alike.
       ioctl: {args: ['i32', 'u64', 'u64'], returns: 'i32'},
       __errno_location: {args: [], returns: 'ptr'},
@@ -75,6 +77,7 @@ export async function loadLibc(): Promise<Libc | null> {
       umount2: (...a) => symbols.umount2?.(...a) as number,
       syncfs: (fd) => symbols.syncfs?.(fd) as number,
       llistxattr: (p, list, size) => Number(symbols.llistxattr?.(p, list, size)),
+      statx: (dirfd, p, flags, mask, buf) => symbols.statx?.(dirfd, p, flags, mask, buf) as number,
       ioctl: (fd, request, arg) =>
         symbols.ioctl?.(
           fd,
@@ -116,4 +119,25 @@ export async function hasXattrs(p: string): Promise<boolean | undefined> {
   if (!lib) return undefined;
   const size = lib.llistxattr(cstr(p), null, 0);
   return size < 0 ? undefined : size > 0;
+}
+
+// statx(2): AT_FDCWD, AT_NO_AUTOMOUNT, STATX_TYPE; stx_attributes at 0x08, stx_attributes_mask at
+// 0x38 of the 256-byte struct statx (linux/stat.h).
+const AT_FDCWD = -100;
+const AT_NO_AUTOMOUNT = 0x800;
+const STATX_TYPE = 1;
+const STATX_ATTR_MOUNT_ROOT = 0x2000;
+
+/**
+ * Whether `p` (a real path, symlinks followed as mount(2) follows them) is the root of a mount:
+ * one statx instead of reading the mount table. undefined when that cannot be told here (no FFI,
+ * statx failed, or a kernel before 5.8 that does not report STATX_ATTR_MOUNT_ROOT).
+ */
+export async function isMountRoot(p: string): Promise<boolean | undefined> {
+  const lib = await loadLibc();
+  if (!lib) return undefined;
+  const buf = Buffer.alloc(256);
+  if (lib.statx(AT_FDCWD, cstr(p), AT_NO_AUTOMOUNT, STATX_TYPE, buf) !== 0) return undefined;
+  if ((buf.readUInt32LE(0x38) & STATX_ATTR_MOUNT_ROOT) === 0) return undefined;
+  return (buf.readUInt32LE(0x08) & STATX_ATTR_MOUNT_ROOT) !== 0;
 }
