@@ -49,7 +49,13 @@ function resolvedIn(ctx: StepContext): Map<string, string> {
 export function forgetResolved(ctx: StepContext, changed: string): void {
   const known = resolved.get(ctx);
   if (!known) return;
-  for (const [shown, real] of known) if (isSameOrBelow(real, changed)) known.delete(shown);
+  // isSameOrBelow without its string per entry: this runs for each kept path at every mount.
+  for (const [shown, real] of known)
+    if (
+      changed === '/' ||
+      (real.startsWith(changed) && (real.length === changed.length || real[changed.length] === '/'))
+    )
+      known.delete(shown);
 }
 
 /** RootView.resolveInside, or what this step found for the same path while nothing changed it. */
