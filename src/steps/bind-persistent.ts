@@ -9,7 +9,7 @@ import type {PersistentPath} from '../boot/mount-plan.ts';
 import {persistentMountSpec} from '../boot/mount-specs.ts';
 import {describeSeedCounts} from '../report/status-view.ts';
 import type {StepContext} from './context.ts';
-import {type Confine, orderByResolvedTarget, resolveInSysroot} from './in-sysroot.ts';
+import {type Confine, forgetResolved, orderByResolvedTarget, resolveInSysroot} from './in-sysroot.ts';
 import {forEachItem, mountPlain, warnItem} from './mounting.ts';
 import {SEED_DIR, SeedRecords, seedStateDir} from './seed-state.ts';
 
@@ -149,7 +149,9 @@ async function seedAndBind(
       ctx.log.info(
         `${item.path}: copying ${c.entries} entries (${(c.bytes / 2 ** 20).toFixed(1)} MiB) from the image into ${shown}`,
       );
-    const r = await seedStateDir(ctx.sys, {...job, image: seeding.image, onCopy}, seeding.records);
+    const r = await seedStateDir(ctx.sys, {...job, image: seeding.image, onCopy}, seeding.records).finally(
+      () => forgetResolved(ctx, item.stateDir),
+    );
     ctx.boot.seeds.push({
       path: item.path,
       stateDir: item.stateDir,

@@ -1,9 +1,10 @@
 // Paths under /sysroot resolved inside it before anything is mounted or created there, on the fake.
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
 import {FakeSys} from '../../test/fakes/fake-sys.ts';
 import {stepContext, stepError} from '../../test/fakes/step-context.ts';
 import type {Confine} from './in-sysroot.ts';
 import {orderByResolvedTarget, resolveInSysroot, resolveMountSpec} from './in-sysroot.ts';
+import {mountPlain} from './mounting.ts';
 
 const STATE = '/sysroot/usr/local/.state';
 
@@ -147,5 +148,50 @@ describe('orderByResolvedTarget', () => {
       '/sysroot/var/lib/ca-certificates',
       '/sysroot/etc/ssl/pem',
     ]);
+  });
+});
+
+describe('resolutions a step keeps', () => {
+  // What a bind brings in: the state dir bound on /sysroot/etc/app carries data → /var/lib/appdata.
+  // The fake's bind does not show the source's entries at the target, so the link is laid directly.
+  const bind = (source: string, target: string) => ({source, target, fstype: 'none', options: ['bind']});
+
+  it('follows a link a mount brought in on a parent: the mount forgets what lay below it', async () => {
+    const sys = await machine();
+    await sys.mkdirp('/sysroot/etc/app', '/sysroot/var/lib/appdata', `${STATE}/etc-app.bind`);
+    const ctx = stepContext(sys);
+    expect(await resolveInSysroot(ctx, '/sysroot/etc/app/data')).toBe('/sysroot/etc/app/data');
+    await sys.symlink('/var/lib/appdata', '/sysroot/etc/app/data');
+    await mountPlain(ctx, bind(`${STATE}/etc-app.bind`, '/sysroot/etc/app'));
+    expect(await resolveInSysroot(ctx, '/sysroot/etc/app/data')).toBe('/sysroot/var/lib/appdata');
+  });
+
+  it('keeps a path no mount landed on or above, and a new step resolves it again', async () => {
+    const sys = await machine();
+    await sys.mkdirp('/sysroot/etc/a/x', '/sysroot/etc/ab', `${STATE}/etc-a.bind`, `${STATE}/etc-ab.bind`);
+    const realpath = vi.spyOn(sys, 'realpath');
+    const ctx = stepContext(sys);
+    const walks = async (p: string) => {
+      const before = realpath.mock.calls.length;
+      expect(await resolveInSysroot(ctx, p)).toBe(p);
+      return realpath.mock.calls.length - before;
+    };
+    expect(await walks('/sysroot/etc/a/x')).toBe(1);
+    expect(await walks('/sysroot/etc/a/x')).toBe(0);
+    // /sysroot/etc/ab shares the string /sysroot/etc/a, not the directory.
+    await mountPlain(ctx, bind(`${STATE}/etc-ab.bind`, '/sysroot/etc/ab'));
+    expect(await walks('/sysroot/etc/a/x')).toBe(0);
+    await mountPlain(ctx, bind(`${STATE}/etc-a.bind`, '/sysroot/etc/a'));
+    expect(await walks('/sysroot/etc/a/x')).toBe(1);
+    const before = realpath.mock.calls.length;
+    await resolveInSysroot(stepContext(sys), '/sysroot/etc/a/x');
+    expect(realpath.mock.calls.length).toBe(before + 1);
+  });
+
+  it('never keeps a path with a link on the way: each resolution says where it led', async () => {
+    const ctx = stepContext(await machine());
+    await resolveInSysroot(ctx, '/sysroot/var/run');
+    await resolveInSysroot(ctx, '/sysroot/var/run');
+    expect(ctx.log.lines.filter((l) => l.msg.includes('/var/run leads to /run'))).toHaveLength(2);
   });
 });

@@ -8,7 +8,7 @@ import {BootError, hintOf} from '../boot/errors.ts';
 import type {MountSpec} from '../boot/mount-spec.ts';
 import type {FsckOptions} from '../sys/sys.ts';
 import type {StepContext} from './context.ts';
-import {resolveMountSpec} from './in-sysroot.ts';
+import {forgetResolved, resolveMountSpec} from './in-sysroot.ts';
 
 export interface MountOptions {
   /** How long to wait for the device to appear. */
@@ -37,7 +37,7 @@ export async function mountDevice(ctx: StepContext, planned: MountSpec, opts: Mo
     else ctx.log.warn(line);
   }
   await ctx.sys.mkdirp(spec.target);
-  const result = await ctx.sys.mount({...spec, source: device, fstype});
+  const result = await mountAndForget(ctx, {...spec, source: device, fstype});
   ctx.boot.mounts.push({
     ...spec,
     fstype,
@@ -61,7 +61,7 @@ export async function mountPlain(
   opts: {requested?: string} = {},
 ): Promise<void> {
   const spec = await resolveMountSpec(ctx, planned);
-  const result = await ctx.sys.mount(spec);
+  const result = await mountAndForget(ctx, spec);
   ctx.boot.mounts.push({
     ...spec,
     step: ctx.step,
@@ -71,6 +71,15 @@ export async function mountPlain(
   ctx.log.info(
     `${spec.fstype === 'none' ? `bind ${spec.source}` : spec.fstype} ${result === 'already' ? 'already on' : 'on'} ${spec.target}`,
   );
+}
+
+/** Mount, then forget what paths at and below the target resolved to: the mount changed it. */
+async function mountAndForget(ctx: StepContext, spec: MountSpec): Promise<'mounted' | 'already'> {
+  try {
+    return await ctx.sys.mount(spec);
+  } finally {
+    forgetResolved(ctx, spec.target);
+  }
 }
 
 /** The planned target, when a symlink led the mount elsewhere. */

@@ -15,6 +15,7 @@ export interface Libc {
   umount2(target: Buffer, flags: number): number;
   syncfs(fd: number): number;
   llistxattr(path: Buffer, list: Buffer | null, size: number): number;
+  statx(dirfd: number, path: Buffer, flags: number, mask: number, buf: Buffer): number;
   /** ioctl(2) with one argument: a pointer to a struct (a Buffer), an integer, or none. */
   ioctl(fd: number, request: number, arg: Buffer | number | null): number;
   errno(): number;
@@ -44,8 +45,8 @@ export const ERRNO_NAMES: Record<number, string> = {
   117: 'EUCLEAN',
 };
 
-type FfiType = 'ptr' | 'u64' | 'i64' | 'i32';
-type SymbolName = 'mount' | 'umount2' | 'syncfs' | 'llistxattr' | 'ioctl' | '__errno_location';
+type FfiType = 'ptr' | 'u64' | 'i64' | 'i32' | 'u32';
+type SymbolName = 'mount' | 'umount2' | 'syncfs' | 'llistxattr' | 'statx' | 'ioctl' | '__errno_location';
 type Native = (...a: unknown[]) => unknown;
 
 // The C signatures of the symbols `Libc` calls.
@@ -54,6 +55,7 @@ const SYMBOLS: Record<SymbolName, {args: FfiType[]; returns: FfiType}> = {
   umount2: {args: ['ptr', 'i32'], returns: 'i32'},
   syncfs: {args: ['i32'], returns: 'i32'},
   llistxattr: {args: ['ptr', 'ptr', 'u64'], returns: 'i64'},
+  statx: {args: ['i32', 'ptr', 'i32', 'u32', 'ptr'], returns: 'i32'},
   // Variadic in C; the x86-64 and aarch64 ABIs pass a third integer or pointer argument alike.
   ioctl: {args: ['i32', 'u64', 'u64'], returns: 'i32'},
   __errno_location: {args: [], returns: 'ptr'},
@@ -80,11 +82,15 @@ export async function loadLibc(): Promise<Libc | null> {
       return names.map((n) => symbols[n] ?? missing(n));
     };
     // bun's dlopen compiles a trampoline per symbol (TinyCC, ~1 ms of CPU each), and a steady boot
-    // calls only mount and ioctl: the others are bound at their first call. mount and errno are
-    // bound now: every boot mounts, which tells whether there is a glibc at all (musl: the tools,
-    // as without FFI), and binding errno late would run dlopen between a failed call and the read
-    // of its errno.
-    const [mount, errnoLocation] = open('mount', '__errno_location') as [Native, Native];
+    // calls only mount, statx (before each mount) and ioctl: the others are bound at their first
+    // call. mount, statx and errno are bound now: every boot mounts, which tells whether there is a
+    // glibc at all (musl: the tools, as without FFI), and binding errno late would run dlopen
+    // between a failed call and the read of its errno.
+    const [mount, statx, errnoLocation] = open('mount', 'statx', '__errno_location') as [
+      Native,
+      Native,
+      Native,
+    ];
     const late = (name: SymbolName): Native => {
       let fn: Native | undefined;
       return (...a) => {
@@ -101,6 +107,7 @@ export async function loadLibc(): Promise<Libc | null> {
       umount2: (...a) => umount2(...a) as number,
       syncfs: (fd) => syncfs(fd) as number,
       llistxattr: (p, list, size) => Number(llistxattr(p, list, size)),
+      statx: (dirfd, p, flags, mask, buf) => statx(dirfd, p, flags, mask, buf) as number,
       ioctl: (fd, request, arg) =>
         ioctl(fd, request, arg === null ? 0 : typeof arg === 'number' ? arg : ffi.ptr(arg)) as number,
       errno: () => ffi.read.i32(errnoLocation(), 0),
@@ -142,4 +149,25 @@ export async function hasXattrs(p: string): Promise<boolean | undefined> {
   if (!lib) return undefined;
   const size = lib.llistxattr(cstr(p), null, 0);
   return size < 0 ? undefined : size > 0;
+}
+
+// statx(2): AT_FDCWD, AT_NO_AUTOMOUNT, STATX_TYPE; stx_attributes at 0x08, stx_attributes_mask at
+// 0x38 of the 256-byte struct statx (linux/stat.h).
+const AT_FDCWD = -100;
+const AT_NO_AUTOMOUNT = 0x800;
+const STATX_TYPE = 1;
+const STATX_ATTR_MOUNT_ROOT = 0x2000;
+
+/**
+ * Whether `p` (a real path, symlinks followed as mount(2) follows them) is the root of a mount:
+ * one statx instead of reading the mount table. undefined when that cannot be told here (no FFI,
+ * statx failed, or a kernel before 5.8 that does not report STATX_ATTR_MOUNT_ROOT).
+ */
+export async function isMountRoot(p: string): Promise<boolean | undefined> {
+  const lib = await loadLibc();
+  if (!lib) return undefined;
+  const buf = Buffer.alloc(256);
+  if (lib.statx(AT_FDCWD, cstr(p), AT_NO_AUTOMOUNT, STATX_TYPE, buf) !== 0) return undefined;
+  if ((buf.readUInt32LE(0x38) & STATX_ATTR_MOUNT_ROOT) === 0) return undefined;
+  return (buf.readUInt32LE(0x08) & STATX_ATTR_MOUNT_ROOT) !== 0;
 }

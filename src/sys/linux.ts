@@ -34,6 +34,7 @@ import {
   writeFileSync,
 } from './node-fs.ts';
 import {isDevicePath, resolveUnder, toRootRelative} from './paths.ts';
+import {HEAD_BYTES, parseSuperblock} from './superblock.ts';
 import type {
   BlockInfo,
   DeviceChoice,
@@ -435,12 +436,15 @@ export class LinuxSys implements Sys {
     const real = this.devicePath(device);
     const argv = e2fsckArgs(real, opts);
     if (!argv) return {outcome: 'skipped', output: 'fsck.mode=skip'};
-    const info = await readBlockInfo(real).catch(() => undefined);
+    // One read of the head tells the type and, for ext, whether e2fsck has work: it was read
+    // twice per checked device (the type, then the health).
+    const head = await readHead(real).catch(() => undefined);
+    const info = (head && parseSuperblock(head)) ?? (await readBlockInfo(real).catch(() => undefined));
     if (info && !/^ext[234]$/.test(info.fstype)) {
       return {outcome: 'skipped', output: `${info.fstype} is not checked (only ext2/3/4 are)`};
     }
     if (opts.mode === 'auto') {
-      const reason = extCheckReason(await readHead(real), Date.now() / 1000);
+      const reason = extCheckReason(head ?? (await readHead(real)), Date.now() / 1000);
       if (reason === undefined)
         return {
           outcome: 'clean',
@@ -536,10 +540,10 @@ function fsError(what: string, p: string, err: unknown): SysError {
 }
 
 /** The first 2 KiB of a device: enough for the ext superblock. */
-async function readHead(device: string): Promise<Uint8Array> {
+async function readHead(device: string): Promise<Buffer> {
   const fh = await fs.open(device, 'r');
   try {
-    const head = Buffer.alloc(2048);
+    const head = Buffer.alloc(HEAD_BYTES);
     const {bytesRead} = await fh.read(head, 0, head.length, 0);
     return head.subarray(0, bytesRead);
   } finally {

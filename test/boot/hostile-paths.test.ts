@@ -108,3 +108,40 @@ describe('a boot with hostile symlinks', () => {
     expect(await fs.readlink(t.path('sysroot/usr/local/.state/root.bind'))).toBe('../../../../../outside');
   });
 });
+
+describe('a link a bind brings in', () => {
+  it('is followed by a persistent path below the bound one, inside the root', async () => {
+    // The state dir of /etc/app (made by an earlier boot or the user) holds data → /var/lib/appdata;
+    // once it is bound, /etc/app/data leads there, and its own bind must land there too, not where
+    // /etc/app/data led before the bind (nowhere in the image), and never at the initramfs's /var.
+    const machine = await makeMachine(t, {
+      imageExtra: {'etc/app/conf': 'image\n', 'var/lib/appdata/.keep': ''},
+      persistent: {'.state/etc-app.bind/data': {symlink: '/var/lib/appdata'}},
+    });
+    const before = await mountsOutsideTestRoots();
+    const {result, report} = await machine.boot(ACTIVE, {
+      layout: [
+        'RW_PATHS="/var /etc /srv"',
+        'PERSISTENT_STATE_PATHS="/etc/app /etc/app/data"',
+        'VOLUMES="LABEL=COS_PERSISTENT:/usr/local"',
+        '',
+      ].join('\n'),
+    });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(report.failures).toEqual([]);
+    expect(report.mounts.filter((m) => m.step === 'mount-persistent')).toEqual([
+      expect.objectContaining({target: '/sysroot/etc/app', source: '/sysroot/usr/local/.state/etc-app.bind'}),
+      expect.objectContaining({
+        target: '/sysroot/var/lib/appdata',
+        requested: '/sysroot/etc/app/data',
+        source: '/sysroot/usr/local/.state/etc-app-data.bind',
+      }),
+    ]);
+    // (From here, outside the root, the absolute link would lead to this machine's /var.)
+    await fs.writeFile(t.path('sysroot/var/lib/appdata/mine'), 'mine\n');
+    expect(await fs.readFile(t.path('sysroot/usr/local/.state/etc-app-data.bind/mine'), 'utf8')).toBe(
+      'mine\n',
+    );
+    expect(await mountsOutsideTestRoots()).toEqual(before);
+  });
+});
