@@ -5,6 +5,7 @@
 // is compiled from.
 import {resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {PINO_STUBS_PLUGIN} from './pino-stubs.ts';
 
 /** What compile.ts passes: absolute paths and the --define values (already JSON-encoded). */
 export interface BunBuildConfig {
@@ -41,6 +42,7 @@ export function renderBuildOptions(config: BunBuildConfig): Record<string, unkno
     // (a hello-world bun binary: 17-19 ms). Commands that load everything cost the same.
     splitting: true,
     define: config.define,
+    plugins: [PINO_STUBS_PLUGIN],
   };
 }
 

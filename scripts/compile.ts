@@ -108,6 +108,7 @@ const SOURCE_FILES = [
   'tsconfig.json',
   'scripts/compile.ts',
   'scripts/bun-build.ts',
+  'scripts/pino-stubs.ts',
 ];
 
 /** A hash of every file under src/ and SOURCE_FILES (relative paths and bytes) and `extra`. */
