@@ -27,6 +27,16 @@ export function renderBuildOptions(config: BunBuildConfig): Record<string, unkno
     entrypoints: [config.entry],
     compile: {
       outfile: config.outfile,
+      // A standalone bun binary reads `.env*` and `bunfig.toml` from its cwd at start, before any
+      // of our code runs: a bunfig `preload` ran its script inside immucore, and `.env` set
+      // variables (DEBUG=* made oclif print its debug log). The cwd is / in the initramfs and
+      // wherever a person stands in a recovery shell; neither may change what immucore does. The
+      // directory walk cost a few syscalls per start too. tsconfig.json/package.json are off by
+      // default in bun 1.3; said here so a bun upgrade cannot turn them on.
+      autoloadDotenv: false,
+      autoloadBunfig: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
     },
     // Measured to work: bytecode halves start-up (dropping it cost +30-43 % CPU per boot).
     bytecode: true,
