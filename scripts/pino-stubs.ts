@@ -9,7 +9,11 @@
 // no-op that would lose the log.
 //
 // Only requests made from pino's own files are stubbed (`importer` under node_modules/pino/):
-// another package asking for worker_threads gets the real one.
+// another package asking for worker_threads gets the real one. Bun.build resolves node builtins
+// without asking plugins, so pino's lib/tools.js is loaded with its `require('worker_threads')`
+// renamed to a request the plugin does see; if pino stops writing it that way, the build fails.
+
+import {readFile} from 'node:fs/promises';
 
 /** Matches a path inside the pino package, whose requests below are stubbed. */
 const PINO_IMPORTER = /[\\/]node_modules[\\/]pino[\\/]/;
@@ -48,11 +52,27 @@ export const PINO_STUBS: Record<string, string> = {
   transport: `${FAIL}module.exports = function transport() { fail('pino.transport()'); };\n`,
 };
 
+// What pino's lib/tools.js requires worker_threads as, and what it is renamed to.
+const WORKER_THREADS_REQUIRE = "require('worker_threads')";
+const WORKER_THREADS_STUB = 'immucore-pino-stub/worker_threads';
+
 /** Maps a request from a pino file to its stub's name; undefined = resolve it as usual. */
 export function pickPinoStub(request: string, importer: string): string | undefined {
   if (!PINO_IMPORTER.test(importer)) return undefined;
-  const name = request.replace(/^node:/, '').replace(/^\.\/(lib\/)?transport(\.js)?$/, 'transport');
-  return Object.hasOwn(PINO_STUBS, name) ? name : undefined;
+  if (request === WORKER_THREADS_STUB) return 'worker_threads';
+  const name = request.replace(/^\.\/(lib\/)?transport(\.js)?$/, 'transport');
+  return name !== 'worker_threads' && Object.hasOwn(PINO_STUBS, name) ? name : undefined;
+}
+
+/** pino's lib/tools.js with its worker_threads request renamed to the stub's. */
+export function renamePinoWorkerThreads(source: string, file: string): string {
+  const parts = source.split(WORKER_THREADS_REQUIRE);
+  if (parts.length !== 2) {
+    throw new Error(
+      `pino-stubs: ${file} requires worker_threads ${parts.length - 1} times as ${WORKER_THREADS_REQUIRE}, expected once (a new pino?). Try: check what pino reads of it and update scripts/pino-stubs.ts.`,
+    );
+  }
+  return parts.join(`require('${WORKER_THREADS_STUB}')`);
 }
 
 // The part of bun's plugin API used here (the repo has no bun-types).
@@ -62,8 +82,8 @@ interface PluginBuilder {
     callback: (args: {path: string; importer: string}) => {path: string; namespace: string} | undefined,
   ): void;
   onLoad(
-    options: {filter: RegExp; namespace: string},
-    callback: (args: {path: string}) => {contents: string; loader: 'js'},
+    options: {filter: RegExp; namespace?: string},
+    callback: (args: {path: string}) => {contents: string; loader: 'js'} | Promise<{contents: string; loader: 'js'}>,
   ): void;
 }
 
@@ -71,10 +91,14 @@ interface PluginBuilder {
 export const PINO_STUBS_PLUGIN = {
   name: 'immucore-pino-stubs',
   setup(build: PluginBuilder): void {
-    build.onResolve({filter: /^(node:)?(sonic-boom|thread-stream|on-exit-leak-free|worker_threads)$|transport/}, (args) => {
+    build.onResolve({filter: /^(sonic-boom|thread-stream|on-exit-leak-free|immucore-pino-stub\/.*)$|transport/}, (args) => {
       const stub = pickPinoStub(args.path, args.importer);
       return stub === undefined ? undefined : {path: stub, namespace: NAMESPACE};
     });
+    build.onLoad({filter: /[\\/]node_modules[\\/]pino[\\/]lib[\\/]tools\.js$/}, async (args) => ({
+      contents: renamePinoWorkerThreads(await readFile(args.path, 'utf8'), args.path),
+      loader: 'js',
+    }));
     build.onLoad({filter: /.*/, namespace: NAMESPACE}, (args) => {
       const contents = PINO_STUBS[args.path];
       if (contents === undefined) throw new Error(`pino-stubs: no stub named "${args.path}"`);

@@ -7,7 +7,7 @@ import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {BunBuildConfig} from '../../scripts/bun-build.ts';
 import {findBun} from '../../scripts/compile.ts';
-import {pickPinoStub} from '../../scripts/pino-stubs.ts';
+import {pickPinoStub, renamePinoWorkerThreads} from '../../scripts/pino-stubs.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const PINO = path.join(REPO, 'node_modules/pino');
@@ -21,16 +21,16 @@ describe('pickPinoStub', () => {
       want: 'sonic-boom',
     },
     {
-      name: 'worker_threads from lib/tools.js',
-      request: 'worker_threads',
+      name: 'the renamed worker_threads from lib/tools.js',
+      request: 'immucore-pino-stub/worker_threads',
       importer: `${PINO}/lib/tools.js`,
       want: 'worker_threads',
     },
     {
-      name: 'node:worker_threads from pino',
-      request: 'node:worker_threads',
+      name: 'worker_threads itself (a builtin: the rename does it)',
+      request: 'worker_threads',
       importer: `${PINO}/lib/tools.js`,
-      want: 'worker_threads',
+      want: undefined,
     },
     {
       name: 'the transport from lib/tools.js',
@@ -84,6 +84,49 @@ describe('pickPinoStub', () => {
   ];
   it.each(cases)('$name', ({request, importer, want}) => {
     expect(pickPinoStub(request, importer)).toBe(want);
+  });
+});
+
+describe('renamePinoWorkerThreads', () => {
+  it("renames the one worker_threads request of the installed pino's lib/tools.js", async () => {
+    const file = path.join(PINO, 'lib/tools.js');
+    const renamed = renamePinoWorkerThreads(await fs.readFile(file, 'utf8'), file);
+    expect(renamed).toContain("{ isMainThread } = require('immucore-pino-stub/worker_threads')");
+    expect(renamed).not.toContain("require('worker_threads')");
+  });
+
+  const invalid = [
+    {name: 'a pino that no longer requires it', source: "const os = require('node:os')", count: 0},
+    {
+      name: 'a pino that requires it twice',
+      source: "require('worker_threads'); require('worker_threads')",
+      count: 2,
+    },
+  ];
+  it.each(invalid)('fails the build on $name, naming the file and the fix', ({source, count}) => {
+    expect(() => renamePinoWorkerThreads(source, '/x/pino/lib/tools.js')).toThrow(
+      new RegExp(`/x/pino/lib/tools.js requires worker_threads ${count} times.*Try: .*scripts/pino-stubs.ts`),
+    );
+  });
+});
+
+// The product: what the stubs replace is not in dist/immucore (compiled by the global setup). The
+// plugin's resolve hook is never asked about builtins such as worker_threads: a stub that does not
+// apply is silent, hence this check of the bytes.
+describe('dist/immucore', () => {
+  const left = [
+    {name: "pino's worker_threads request", text: 'require("worker_threads")'},
+    {name: "sonic-boom's code", text: 'sonic boom is not ready yet'},
+    {name: "thread-stream's code", text: 'the worker has exited'},
+    {name: "on-exit-leak-free's code", text: 'ensureRegistry'},
+  ];
+  let binary: string;
+  beforeAll(async () => {
+    binary = await fs.readFile(path.join(REPO, 'dist/immucore'), 'latin1');
+  });
+  it.each(left)('does not carry $name', ({text}) => {
+    expect(binary).toContain('is not in this build: immucore compiles pino without');
+    expect(binary).not.toContain(text);
   });
 });
 
