@@ -21,7 +21,7 @@ interface BunBuildOutput {
 }
 declare const Bun: {build(options: Record<string, unknown>): Promise<BunBuildOutput>};
 
-/** The Bun.build options of the binary; each one was a `bun build` flag before (see the comments). */
+/** The Bun.build options of the binary: the `bun build --compile` flags it had, the autoload switches and the pino stubs. */
 export function renderBuildOptions(config: BunBuildConfig): Record<string, unknown> {
   return {
     entrypoints: [config.entry],
@@ -57,7 +57,11 @@ export function renderBuildOptions(config: BunBuildConfig): Record<string, unkno
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const config = JSON.parse(process.argv[2] ?? '') as BunBuildConfig;
+  if (process.argv.length !== 3) {
+    console.error(`usage: bun scripts/bun-build.ts '{"entry": …, "outfile": …, "define": {…}}' (npm run compile runs it)`);
+    process.exit(2);
+  }
+  const config = JSON.parse(process.argv[2] as string) as BunBuildConfig;
   const result = await Bun.build(renderBuildOptions(config));
   for (const log of result.logs) console.error(log);
   if (!result.success) {
