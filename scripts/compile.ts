@@ -1,4 +1,5 @@
-// Builds the single immucore binary (dist/immucore) with `bun build --compile`.
+// Builds the single immucore binary (dist/immucore) with bun's bundler: scripts/bun-build.ts holds
+// the Bun.build options and plugins and runs under bun; this script runs under node (tsx).
 // Usage: tsx scripts/compile.ts [--entry src/cli/bootstrap-compiled.ts] [--outfile dist/immucore]
 // Env: BUN (path to bun), IMMUCORE_COMMIT (overrides `git rev-parse`, e.g. in a tarball build).
 import {createHash} from 'node:crypto';
@@ -7,21 +8,9 @@ import {dirname, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {execa} from 'execa';
+import type {BunBuildConfig} from './bun-build.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-// Flags measured to work: --bytecode halves start-up; plain --minify is avoided because it
-// renames identifiers, and class names end up in error names and the step-name check.
-const BUN_FLAGS = [
-  '--compile', '--bytecode', '--minify-whitespace', '--minify-syntax', '--format=esm',
-  // oclif requires these lazily, only to run uncompiled TypeScript commands in development;
-  // bundled they add ~9 MB of bytecode that every start would load.
-  '--external', 'typescript', '--external', 'ts-node',
-  // Each dynamic import becomes its own chunk inside the binary, parsed only when imported: with
-  // one chunk, `immucore --version` parsed the whole 3.6 MB bundle (46 ms); split, 26 ms
-  // (a hello-world bun binary: 17-19 ms). Commands that load everything cost the same.
-  '--splitting',
-];
 
 // Finds bun: $BUN, then the npm package's binary, then PATH.
 export function findBun(repo: string): string {
@@ -44,10 +33,10 @@ export async function describeCommit(repo: string): Promise<string> {
   return status.stdout.trim() === '' ? head.stdout.trim() : `${head.stdout.trim()}-dirty`;
 }
 
-// The --define arguments that bake version, commit and oclif settings into the bundle.
+// The defines (name → JSON-encoded value) that bake version, commit and oclif settings into the bundle.
 // src/cli/version.ts reads the bare globals IMMUCORE_COMMIT / IMMUCORE_VERSION (`typeof` guarded,
 // so the same file runs from source); the process.env ones are there for code that prefers env.
-export function renderDefines(version: string, commit: string): string[] {
+export function renderDefines(version: string, commit: string): Record<string, string> {
   const defines: Record<string, string> = {
     IMMUCORE_VERSION: version,
     IMMUCORE_COMMIT: commit,
@@ -57,7 +46,7 @@ export function renderDefines(version: string, commit: string): string[] {
     // its own node version, and the warning would land on the boot console.
     'process.env.OCLIF_DISABLE_ENGINE_WARNING': '1',
   };
-  return Object.entries(defines).flatMap(([key, value]) => ['--define', `${key}=${JSON.stringify(value)}`]);
+  return Object.fromEntries(Object.entries(defines).map(([key, value]) => [key, JSON.stringify(value)]));
 }
 
 async function compile(): Promise<void> {
@@ -72,10 +61,10 @@ async function compile(): Promise<void> {
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {version: string};
   const commit = await describeCommit(REPO);
   const bun = findBun(REPO);
-  const argv = ['build', ...BUN_FLAGS, ...renderDefines(pkg.version, commit), '--outfile', outfile, entry];
+  const config: BunBuildConfig = {entry, outfile, define: renderDefines(pkg.version, commit)};
 
   const started = performance.now();
-  await execa(bun, argv, {cwd: REPO, stdio: 'inherit'});
+  await execa(bun, [join(REPO, 'scripts/bun-build.ts'), JSON.stringify(config)], {cwd: REPO, stdio: 'inherit'});
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const megabytes = (statSync(outfile).size / 1024 / 1024).toFixed(1);
 
@@ -85,8 +74,13 @@ async function compile(): Promise<void> {
   const bunVersion = (await execa(bun, ['--version'])).stdout.trim();
   const record: BuildRecord = {
     commit,
-    // The flags and defines (commit, version), the entry and bun; not the paths (a CI clone's differ).
-    sources: hashSources(REPO, [...argv.slice(0, -3), relative(REPO, entry), `bun ${bunVersion}`]),
+    // The defines (commit, version), the entry and bun; not the paths (a CI clone's differ). The
+    // build options are in scripts/bun-build.ts, a hashed source.
+    sources: hashSources(REPO, [
+      ...Object.entries(config.define).map(([key, value]) => `define ${key}=${value}`),
+      relative(REPO, entry),
+      `bun ${bunVersion}`,
+    ]),
     binarySha256: createHash('sha256').update(readFileSync(outfile)).digest('hex'),
   };
   writeFileSync(`${outfile}.build.json`, `${JSON.stringify(record, null, 2)}\n`);
@@ -108,7 +102,14 @@ export interface BuildRecord {
 }
 
 // What goes into the binary besides bun and its flags: the sources, the dependencies, the version.
-const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/compile.ts'];
+const SOURCE_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'scripts/compile.ts',
+  'scripts/bun-build.ts',
+  'scripts/pino-stubs.ts',
+];
 
 /** A hash of every file under src/ and SOURCE_FILES (relative paths and bytes) and `extra`. */
 export function hashSources(repo: string, extra: readonly string[]): string {

@@ -1,6 +1,8 @@
 // The boot log: JSON lines (pino) for /run/immucore/immucore.log, and short readable lines on the
 // console, where a person watching the boot (or the journal) reads them. No pino transports:
 // they start worker threads, which a compiled single binary and a 1-second boot do not need.
+// The binary is built without them: pino's file stream, transports and worker_threads are stubs
+// that throw (scripts/pino-stubs.ts), so give pino plain sinks, never pino.destination() or a path.
 import pino, {type Logger} from 'pino';
 
 export type {Logger};
