@@ -7,7 +7,7 @@
 // `--cpu-quota 10` runs the shell and the compiled binary again in a cgroup v1 `cpu` controller
 // limited to 10 % of one core (a slow edge CPU): on a small CPU the CPU time is the boot time.
 // Run: npx tsx bench/boot.bench.ts [--cpu-quota 10] [--runs 7] (part of `npm run bench`).
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -208,6 +208,21 @@ async function bootOnce(
   return {wall, cpu: parseTimes(readFileSync(timesFile, 'utf8'))};
 }
 
+/**
+ * The host's block devices, printed with the figures: both variants scan them (losetup's overlap
+ * check, immucore's device scan and loop reuse), so a host with hundreds of loop devices left
+ * attached by killed runs measured every figure up to 2x higher (shell 171 -> 398 ms steady) than
+ * one with ten, which is what an initramfs has. `losetup -D` and removing free loop devices
+ * (LOOP_CTL_REMOVE) restore it.
+ */
+export function describeBlockDevices(): string {
+  const names = readdirSync('/sys/block');
+  const loops = names.filter((n) => n.startsWith('loop'));
+  const bound = loops.filter((n) => existsSync(`/sys/block/${n}/loop/backing_file`)).length;
+  const note = names.length > 50 ? ' (many: the figures are inflated, see describeBlockDevices)' : '';
+  return `${names.length} block devices, ${loops.length} of them loop devices (${bound} attached)${note}`;
+}
+
 /** The children's line of bash's `times` ("0m0.051s 0m0.032s"): user + sys in milliseconds. */
 export function parseTimes(text: string): number {
   const line = text.trim().split('\n')[1] ?? '';
@@ -310,6 +325,7 @@ export async function benchBoot(): Promise<void> {
       `disk boot, Kairos default layout (${mounts} mounts), median of ${RUNS} runs, each in a fresh mount namespace;`,
     );
     console.log('  CPU = user + sys of the whole process tree; ratios to the bare shell script');
+    console.log(`  host: ${describeBlockDevices()}`);
     console.log(
       `  first boot: "${COPY_UP}" also copies each persistent path into its new state dir (cp -a), as the shell module did; the second ratio is against it`,
     );
