@@ -72,27 +72,25 @@ export async function bindPersistentPaths(ctx: StepContext): Promise<void> {
     image: bindMode ? await bootedImage(ctx) : undefined,
     records: new SeedRecords(),
   };
-  const items = forEachItem(
-    ctx,
-    await orderByResolvedTarget(ctx, plan.persistent),
-    (p) => p.path,
-    async (planned) => {
-      const item = await resolvePersistent(ctx, planned, within);
-      if (!(await ensureMountpoint(ctx, item))) return;
-      const bind = () => mountPlain(ctx, persistentMountSpec(item), {requested: planned.target});
-      if (item.mode === 'bind') return seedAndBind(ctx, item, seeding, bind);
-      await ctx.sys.mkdirp(item.upper, item.work);
-      await bind();
-    },
-  );
-  // Every path's seed records at once, with one flush (seed-state.ts says why that is safe), also
-  // when some paths failed: what the others seeded is recorded.
-  const failed = await items.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  await commitRecords(ctx, seeding.records);
-  if (failed) throw failed;
+  try {
+    await forEachItem(
+      ctx,
+      await orderByResolvedTarget(ctx, plan.persistent),
+      (p) => p.path,
+      async (planned) => {
+        const item = await resolvePersistent(ctx, planned, within);
+        if (!(await ensureMountpoint(ctx, item))) return;
+        const bind = () => mountPlain(ctx, persistentMountSpec(item), {requested: planned.target});
+        if (item.mode === 'bind') return seedAndBind(ctx, item, seeding, bind);
+        await ctx.sys.mkdirp(item.upper, item.work);
+        await bind();
+      },
+    );
+  } finally {
+    // Every path's seed records at once, with one flush (seed-state.ts says why that is safe), also
+    // when some paths failed: what the others seeded is recorded.
+    await commitRecords(ctx, seeding.records);
+  }
   const unchanged = ctx.boot.seeds.filter((s) => s.kind === 'unchanged').length;
   if (unchanged)
     ctx.log.info(

@@ -134,20 +134,8 @@ export class LinuxSys implements Sys {
     {mode, flush}: {mode: number; flush: boolean},
   ): Promise<void> {
     const tmp = `${real}.immucore-tmp`;
-    // Synchronous but for the fsync: a first boot writes ~40 seed records, and seven async calls
-    // each (a hop to bun's thread pool and back) cost more CPU than the small writes themselves.
-    // The fsync waits on the disk, so it alone stays off the event loop.
     try {
-      // A temp file left by a power loss goes; `wx` then refuses anything that appears in its place.
-      rmSync(tmp, {force: true});
-      const fd = openSync(tmp, 'wx', mode);
-      try {
-        writeFileSync(fd, text);
-        fchmodSync(fd, mode);
-        if (flush) await new Promise<void>((ok, fail) => fsync(fd, (err) => (err ? fail(err) : ok())));
-      } finally {
-        closeSync(fd);
-      }
+      await writeNewFile(tmp, text, mode, flush);
       renameSync(tmp, real);
     } catch (err) {
       // A write cut short by a full disk leaves nothing behind, and gives the space back.
@@ -166,7 +154,7 @@ export class LinuxSys implements Sys {
         at = f.path;
         const real = this.resolvePath(f.path);
         staged.push({real, tmp: `${real}.immucore-tmp`});
-        writeNewFileSync(`${real}.immucore-tmp`, f.text, 0o644);
+        await writeNewFile(`${real}.immucore-tmp`, f.text, 0o644, false);
       }
       // One syncfs for every file's data, before any rename names it (the renames are metadata,
       // which ext4's journal commits in order): N seed records cost one flush, not N fsyncs.
@@ -494,23 +482,26 @@ export class LinuxSys implements Sys {
   }
 }
 
-/** Nothing at `p` (not even a dangling link); any other error is left to the call that follows. */
 /**
  * A new file at `p` holding `text`: what is there (a temp file a power loss left) goes first, and
- * `wx` then refuses anything that appears in its place (a symlink is never followed). Synchronous:
- * a small write in the page cache, cheaper than hops to bun's thread pool.
+ * `wx` then refuses anything that appears in its place (a symlink is never followed). Synchronous
+ * but for the fsync (`flush`): a first boot writes ~40 seed records, and an async call per step (a
+ * hop to bun's thread pool and back) cost more CPU than the small writes; the fsync waits on the
+ * disk, so it alone stays off the event loop.
  */
-function writeNewFileSync(p: string, text: string, mode: number): void {
+async function writeNewFile(p: string, text: string, mode: number, flush: boolean): Promise<void> {
   rmSync(p, {force: true});
   const fd = openSync(p, 'wx', mode);
   try {
     writeFileSync(fd, text);
     fchmodSync(fd, mode);
+    if (flush) await new Promise<void>((ok, fail) => fsync(fd, (err) => (err ? fail(err) : ok())));
   } finally {
     closeSync(fd);
   }
 }
 
+/** Nothing at `p` (not even a dangling link); any other error is left to the call that follows. */
 function isMissing(p: string): boolean {
   try {
     return lstatSync(p, {throwIfNoEntry: false}) === undefined;
