@@ -10,6 +10,7 @@ import {type Outcome, outcomeOf} from './tool-outcome.ts';
 interface BunOutput {
   /** A Uint8Array, or an ArrayBuffer when the tool wrote nothing (bun 1.3.14). */
   bytes(): Promise<Uint8Array | ArrayBuffer>;
+  getReader(): {read(): Promise<{done: boolean}>; cancel(): Promise<void>};
 }
 
 const asBytes = (b: Uint8Array | ArrayBuffer | undefined): Uint8Array[] =>
@@ -37,7 +38,7 @@ interface BunSpawnOptions {
   killSignal?: NodeJS.Signals;
 }
 
-type BunSpawn = (cmd: string[], opts: BunSpawnOptions) => BunSubprocess;
+export type BunSpawn = (cmd: string[], opts: BunSpawnOptions) => BunSubprocess;
 
 /** Bun.spawn, when running under bun (read at each call: a test may wrap it). */
 export function bunSpawn(): BunSpawn | undefined {

@@ -12,6 +12,7 @@ import {findBun} from '../../scripts/compile.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const HARNESS = path.join(REPO, 'test/helpers/spawn-harness.ts');
+const MONITOR_HARNESS = path.join(REPO, 'test/helpers/monitor-harness.ts');
 /** Read by the `inherit` case's `dd bs=1 count=3`: 3 bytes for each implementation, in turn. */
 const TERMINAL_IN = 'abcdefghijkl\n';
 
@@ -26,16 +27,22 @@ interface Run {
   bunCalls: number;
 }
 
-async function harness(cmd: string, args: string[]): Promise<{run: Run; stdout: string; stderr: string}> {
+async function harness<T = Run>(
+  cmd: string,
+  args: string[],
+  script = HARNESS,
+): Promise<{run: T; stdout: string; stderr: string}> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'immucore-spawn-'));
   try {
     const out = path.join(dir, 'out.json');
-    const {stdout, stderr} = await execa(cmd, [...args, HARNESS, out], {cwd: REPO, input: TERMINAL_IN});
-    return {run: JSON.parse(await fs.readFile(out, 'utf8')) as Run, stdout, stderr};
+    const {stdout, stderr} = await execa(cmd, [...args, script, out], {cwd: REPO, input: TERMINAL_IN});
+    return {run: JSON.parse(await fs.readFile(out, 'utf8')) as T, stdout, stderr};
   } finally {
     await fs.rm(dir, {recursive: true, force: true});
   }
 }
+
+type Harnessed = {run: Run; stdout: string; stderr: string};
 
 /** Without the wording of the runtime's own errors: the spawn failure's and the AbortError's. */
 function withoutRuntimeWords(v: unknown): unknown {
@@ -52,8 +59,8 @@ function withoutRuntimeWords(v: unknown): unknown {
 }
 
 describe('spawning a tool: Bun.spawn gives what node:child_process gives', () => {
-  let bun: Awaited<ReturnType<typeof harness>>;
-  let node: Awaited<ReturnType<typeof harness>>;
+  let bun: Harnessed;
+  let node: Harnessed;
   beforeAll(async () => {
     bun = await harness(findBun(REPO), []);
     node = await harness(process.execPath, ['--import', 'tsx']);
@@ -148,5 +155,67 @@ describe('spawning a tool: Bun.spawn gives what node:child_process gives', () =>
     expect(bun.run.viaRunTool).toEqual({exitCode: 0, stdout: 'via-runTool', stderr: ''});
     expect(bun.run.bunCalls).toBe(1);
     expect(node.run.bunCalls).toBe(0);
+  });
+});
+
+interface MonitorRun {
+  runtime: string;
+  results: Record<
+    string,
+    Record<string, {outputs: number; errors: string[]; exits: unknown[]; monitorLeft: boolean}>
+  >;
+  waits: Record<string, {device?: string; monitorLeft?: boolean; thrown?: string; code?: string}>;
+}
+
+describe("the device wait's monitor (src/sys/monitor-process.ts): Bun.spawn as node:child_process", () => {
+  let bun: MonitorRun;
+  let node: MonitorRun;
+  beforeAll(async () => {
+    bun = (await harness<MonitorRun>(findBun(REPO), [], MONITOR_HARNESS)).run;
+    node = (await harness<MonitorRun>(process.execPath, ['--import', 'tsx'], MONITOR_HARNESS)).run;
+  });
+
+  it('reports the same output, failure and exit both ways under bun, and as under node', () => {
+    expect(bun.runtime).toBe('bun');
+    expect(Object.keys(bun.results).length).toBe(5);
+    for (const [name, runs] of Object.entries(bun.results)) {
+      expect(Object.keys(runs).sort()).toEqual(['bun', 'child-process']);
+      expect({name, run: runs.bun}).toEqual({name, run: runs['child-process']});
+      // node words a spawn failure its own way.
+      const underNode = node.results[name]?.['child-process'];
+      const noWords = (r: typeof underNode) => ({...r, errors: r?.errors.map(() => 'could not start')});
+      expect({name, run: noWords(runs.bun)}).toEqual({name, run: noWords(underNode)});
+    }
+    expect(bun.results['stopped after its event']?.bun).toEqual({
+      outputs: 2,
+      errors: [],
+      exits: ['SIGTERM'],
+      monitorLeft: false,
+    });
+    expect(bun.results['a missing command']?.bun?.errors).toEqual([
+      'Executable not found in $PATH: "no-such-udevadm-immucore"',
+    ]);
+    expect(bun.results['exits early with a code']?.bun?.exits).toEqual([3]);
+    expect(bun.results['killed by a signal']?.bun?.exits).toEqual(['SIGKILL']);
+  });
+
+  it('waitForEvent under bun: found on the event with the monitor stopped, else says why the monitor failed', () => {
+    expect(bun.waits['the event finds the device; the monitor is stopped']).toEqual({
+      device: '/dev/found',
+      monitorLeft: false,
+    });
+    expect(bun.waits['the monitor cannot start']).toMatchObject({
+      code: 'ETIMEDOUT',
+      thrown: expect.stringContaining('no-such-udevadm-immucore could not start: Executable not found'),
+    });
+    expect(bun.waits['the monitor exits early']).toMatchObject({
+      code: 'ETIMEDOUT',
+      thrown: expect.stringContaining('(sh exited early (3);'),
+    });
+    expect(node.waits['the event finds the device; the monitor is stopped']).toEqual({
+      device: '/dev/found',
+      monitorLeft: false,
+    });
+    expect(node.waits['the monitor exits early']?.thrown).toBe(bun.waits['the monitor exits early']?.thrown);
   });
 });
