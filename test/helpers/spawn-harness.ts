@@ -50,6 +50,11 @@ export const CASES: SpawnCase[] = [
   {name: 'a timeout (SIGTERM)', argv: ['sleep', '5'], opts: {timeoutMs: 100}},
   {name: 'a timeout that is not reached', argv: ['sh', '-c', 'echo quick'], opts: {timeoutMs: 10_000}},
   {
+    name: 'a timeout of 0 is none, as for node',
+    argv: ['sh', '-c', 'sleep 0.2; echo late'],
+    opts: {timeoutMs: 0},
+  },
+  {
     name: 'a SIGTERM from elsewhere before the timeout',
     argv: ['sh', '-c', 'kill -TERM $$'],
     opts: {timeoutMs: 10_000},

@@ -118,6 +118,7 @@ describe('spawning a tool: Bun.spawn gives what node:child_process gives', () =>
       code: 'ETIMEDOUT',
       message: 'sleep 5 timed out after 100 ms',
     });
+    expect(res('a timeout of 0 is none, as for node').stdout).toBe('late');
     expect(res('a SIGTERM from elsewhere before the timeout').thrown).toMatchObject({code: 'EEXIT'});
     for (const name of ['an abort', 'an abort before the spawn', 'an abort before a timeout']) {
       expect(r[name]?.bun?.outcome).toMatchObject({
