@@ -1,9 +1,12 @@
 // Running a tool with argv (never a shell line); any failure becomes a SysError that carries the
 // argv, the exit code and the end of stderr. Plain child_process rather than execa: a boot runs
-// ~50 tools and execa costs ~3 ms more per call on the dev machine (8 vs 5 ms for `true`).
+// ~50 tools and execa costs ~3 ms more per call on the dev machine (8 vs 5 ms for `true`). The
+// compiled binary (bun) spawns with Bun.spawn instead (src/sys/bun-spawn.ts says why).
+import {bunSpawn, spawnWithBun} from './bun-spawn.ts';
 import {spawn} from './child-process.ts';
 import {runInGroup} from './exec-group.ts';
 import {formatArgv, type RunOptions, type RunResult, SysError, tailOf} from './sys.ts';
+import {type Outcome, outcomeOf} from './tool-outcome.ts';
 
 /** Hints for the tools immucore depends on, when they are missing from the initramfs. */
 const PACKAGES: Record<string, string> = {
@@ -18,16 +21,8 @@ const PACKAGES: Record<string, string> = {
   mdadm: 'mdadm',
 };
 
-interface Outcome {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  error?: NodeJS.ErrnoException;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-function spawnTool(argv: readonly string[], opts: RunOptions): Promise<Outcome> {
+/** Spawning through node:child_process: under node (development, the unit tests). */
+export function spawnWithChildProcess(argv: readonly string[], opts: RunOptions): Promise<Outcome> {
   const [cmd = '', ...args] = argv;
   const inherit = opts.stdio === 'inherit';
   const started = performance.now();
@@ -61,29 +56,26 @@ function spawnTool(argv: readonly string[], opts: RunOptions): Promise<Outcome> 
     function finish(exitCode: number | null, signal: NodeJS.Signals | null) {
       if (done) return;
       done = true;
-      const elapsed = performance.now() - started;
-      const timedOut =
-        opts.timeoutMs !== undefined &&
-        signal === 'SIGTERM' &&
-        elapsed >= opts.timeoutMs &&
-        !opts.signal?.aborted;
-      resolve({
-        exitCode,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8').replace(/\n$/, ''),
-        stderr: Buffer.concat(err).toString('utf8').replace(/\n$/, ''),
-        timedOut,
-        ...(error ? {error} : {}),
-      });
+      resolve(outcomeOf(opts, started, {exitCode, signal, error}, out, err));
     }
   });
+}
+
+function spawnTool(argv: readonly string[], opts: RunOptions): Promise<Outcome> {
+  const bun = bunSpawn();
+  return bun ? spawnWithBun(bun, argv, opts) : spawnWithChildProcess(argv, opts);
 }
 
 export async function runTool(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const cmd = argv[0];
   if (!cmd) throw new SysError('Cannot run an empty command', {code: 'EINVAL'});
   if (opts.processGroup) return runInGroup(argv, opts);
-  const r = await spawnTool(argv, opts);
+  return resultOf(argv, opts, await spawnTool(argv, opts));
+}
+
+/** A run's result, or the SysError that says why it failed. */
+export function resultOf(argv: readonly string[], opts: RunOptions, r: Outcome): RunResult {
+  const cmd = argv[0] ?? '';
   const {exitCode, stdout, stderr} = r;
   if (exitCode !== null && !r.error && (exitCode === 0 || opts.okExitCodes?.includes(exitCode))) {
     return {exitCode, stdout, stderr};

@@ -1,7 +1,7 @@
 // Waiting for a device on events, never on a timer: a kernel uevent (udevadm monitor), or a new
 // entry in /dev/disk/by-* where udev runs, triggers one more lookup. The only timer is the timeout.
 import type {FSWatcher} from 'node:fs';
-import {spawn} from './child-process.ts';
+import {startMonitor} from './monitor-process.ts';
 import {existsSync, watch} from './node-fs.ts';
 import {SysError, type WaitOptions} from './sys.ts';
 
@@ -111,21 +111,19 @@ export async function waitForEvent(
     }
 
     if (events.monitorArgv?.[0]) {
-      const [cmd, ...args] = events.monitorArgv;
-      const child = spawn(cmd, args, {stdio: ['ignore', 'pipe', 'ignore']});
-      child.on('error', (err) => {
-        monitorProblem = `${cmd} could not start: ${err.message}`;
-      });
-      child.on('exit', (code, sig) => {
-        if (!done) monitorProblem = `${cmd} exited early (${sig ?? code})`;
-      });
+      const cmd = events.monitorArgv[0];
       // Every line is news: the header says the monitor listens (look again, in case the device
       // came between the first look and now), each later line is a uevent.
-      child.stdout.on('data', () => void rescan());
-      cleanups.push(() => {
-        child.stdout.destroy();
-        child.kill('SIGTERM');
+      const stop = startMonitor(events.monitorArgv, {
+        onOutput: () => void rescan(),
+        onError: (message) => {
+          monitorProblem = `${cmd} could not start: ${message}`;
+        },
+        onExit: (how) => {
+          if (!done) monitorProblem = `${cmd} exited early (${how})`;
+        },
       });
+      cleanups.push(stop);
     }
     // A device that came while the watchers were being set up.
     void rescan();
