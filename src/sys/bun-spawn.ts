@@ -11,7 +11,7 @@ import {type Outcome, outcomeOf} from './tool-outcome.ts';
 interface BunOutput {
   /** A Uint8Array, or an ArrayBuffer when the tool wrote nothing (bun 1.3.14). */
   bytes(): Promise<Uint8Array | ArrayBuffer>;
-  getReader(): {read(): Promise<{done: boolean}>; cancel(): Promise<void>};
+  getReader(): {read(): Promise<{done: boolean; value?: Uint8Array}>; cancel(): Promise<void>};
 }
 
 const asBytes = (b: Uint8Array | ArrayBuffer | undefined): Uint8Array[] =>
@@ -37,6 +37,8 @@ interface BunSpawnOptions {
   env: NodeJS.ProcessEnv;
   timeout?: number;
   killSignal?: NodeJS.Signals;
+  /** A new session and process group, with the child as their leader (pgid = pid). */
+  detached?: boolean;
 }
 
 export type BunSpawn = (cmd: string[], opts: BunSpawnOptions) => BunSubprocess;
@@ -44,6 +46,17 @@ export type BunSpawn = (cmd: string[], opts: BunSpawnOptions) => BunSubprocess;
 /** Bun.spawn, when running under bun (read at each call: a test may wrap it). */
 export function bunSpawn(): BunSpawn | undefined {
   return 'Bun' in globalThis ? (globalThis as unknown as {Bun: {spawn: BunSpawn}}).Bun.spawn : undefined;
+}
+
+/**
+ * Bun.spawn's throw (ENOENT, EACCES, a missing cwd) as the error node:child_process reports later
+ * as 'error': with the syscall and the arguments added.
+ */
+export function spawnError(e: unknown, cmd: string, args: string[]): NodeJS.ErrnoException {
+  const error = e as NodeJS.ErrnoException & {spawnargs?: string[]};
+  error.syscall = `spawn ${cmd}`;
+  error.spawnargs = args;
+  return error;
 }
 
 /** node:child_process's AbortError, as bun's child_process emits it when an abort kills the child. */
@@ -77,11 +90,7 @@ export async function spawnWithBun(
       ...(opts.timeoutMs !== undefined ? {timeout: opts.timeoutMs, killSignal: 'SIGTERM' as const} : {}),
     });
   } catch (e) {
-    // Bun.spawn throws at once (ENOENT, EACCES, a missing cwd); node:child_process reports it
-    // later as 'error', with the syscall and the arguments added as here.
-    const error = e as NodeJS.ErrnoException & {spawnargs?: string[]};
-    error.syscall = `spawn ${cmd}`;
-    error.spawnargs = args;
+    const error = spawnError(e, cmd, args);
     return outcomeOf(opts, started, {exitCode: null, signal: null, error}, [], []);
   }
   let error: NodeJS.ErrnoException | undefined;

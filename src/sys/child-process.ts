@@ -1,7 +1,7 @@
-// node:child_process, loaded at the first spawn. A steady boot of the compiled binary starts no
-// process (the loop attach and the mounts are syscalls), and loading the module costs ~5-9 ms of
-// CPU at start in bun. In the compiled binary only a stage command (src/sys/exec-group.ts) loads
-// it now: runTool and the device wait's monitor spawn with Bun.spawn (src/sys/bun-spawn.ts).
+// node:child_process, loaded at the first spawn under node (development, the unit tests). The
+// compiled binary does not load it for a boot: runTool, a stage command's process group and the device wait's
+// monitor spawn with Bun.spawn there (src/sys/bun-spawn.ts, bun-group.ts, monitor-process.ts), and
+// loading the module alone costs ~5-9 ms of CPU in bun.
 // `npm run lint:deps` (rule lazy-node-builtins) keeps src from importing node:child_process again.
 import {createRequire} from 'node:module';
 

@@ -1,30 +1,19 @@
 // Running a tool in its own process group (a cloud-config command): `sh -c 'a & b'` starts
 // children that outlive the shell, so a timeout or an abort kills the whole group, not only the
 // shell, or a hung child would keep the stage (and the boot) waiting.
+// The compiled binary spawns it with Bun.spawn (src/sys/bun-group.ts), as runTool does its tools.
+import {spawnGroupWithBun} from './bun-group.ts';
+import {bunSpawn} from './bun-spawn.ts';
 import {spawn} from './child-process.ts';
+import {type GroupOutcome, groupOutcomeOf, STREAM_GRACE_MS, stopGroupOn} from './group-outcome.ts';
 import {formatArgv, type RunOptions, type RunResult, SysError, tailOf} from './sys.ts';
 
-/**
- * After the leader exits, how long a child that still holds its stdout/stderr (a daemon started in
- * the background) may keep them open before we stop reading: its output after that is lost.
- */
-const STREAM_GRACE_MS = 500;
-
-interface GroupOutcome {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  error?: NodeJS.ErrnoException;
-  stdout: string;
-  stderr: string;
-  stopped?: 'timeout' | 'abort';
-}
-
-function spawnGroup(argv: readonly string[], opts: RunOptions): Promise<GroupOutcome> {
+/** Spawning through node:child_process: under node (development, the unit tests). */
+export function spawnGroupWithChildProcess(argv: readonly string[], opts: RunOptions): Promise<GroupOutcome> {
   const [cmd = '', ...args] = argv;
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let stopped: GroupOutcome['stopped'];
     let error: NodeJS.ErrnoException | undefined;
     const child = spawn(cmd, args, {
       detached: true,
@@ -33,22 +22,7 @@ function spawnGroup(argv: readonly string[], opts: RunOptions): Promise<GroupOut
       ...(opts.env !== undefined ? {env: {...process.env, ...opts.env}} : {}),
     });
     const pid = child.pid;
-    const killGroup = (why: 'timeout' | 'abort') => {
-      stopped ??= why;
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // the group is already gone
-      }
-    };
-    const timer =
-      opts.timeoutMs !== undefined
-        ? setTimeout(() => killGroup('timeout'), Math.max(1, opts.timeoutMs))
-        : undefined;
-    const onAbort = () => killGroup('abort');
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener('abort', onAbort, {once: true});
+    const stop = stopGroupOn(opts, pid);
     if (pid !== undefined) opts.onSpawn?.(pid);
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.stderr?.on('data', (b: Buffer) => err.push(b));
@@ -58,16 +32,8 @@ function spawnGroup(argv: readonly string[], opts: RunOptions): Promise<GroupOut
     const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      resolve({
-        exitCode,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8').replace(/\n$/, ''),
-        stderr: Buffer.concat(err).toString('utf8').replace(/\n$/, ''),
-        ...(stopped ? {stopped} : {}),
-        ...(error ? {error} : {}),
-      });
+      stop.end();
+      resolve(groupOutcomeOf({exitCode, signal, error}, stop, out, err));
     };
     child.on('error', (e: NodeJS.ErrnoException) => {
       error ??= e;
@@ -81,8 +47,17 @@ function spawnGroup(argv: readonly string[], opts: RunOptions): Promise<GroupOut
   });
 }
 
+function spawnGroup(argv: readonly string[], opts: RunOptions): Promise<GroupOutcome> {
+  const bun = bunSpawn();
+  return bun ? spawnGroupWithBun(bun, argv, opts) : spawnGroupWithChildProcess(argv, opts);
+}
+
 export async function runInGroup(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const r = await spawnGroup(argv, opts);
+  return groupResultOf(argv, opts, await spawnGroup(argv, opts));
+}
+
+/** A group run's result, or the SysError that says why it failed. */
+export function groupResultOf(argv: readonly string[], opts: RunOptions, r: GroupOutcome): RunResult {
   const {exitCode, stdout, stderr} = r;
   if (
     !r.stopped &&

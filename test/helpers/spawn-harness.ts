@@ -3,12 +3,12 @@
 // result or SysError runTool makes of it, as JSON, to the file named by argv[2]
 // (test/sys/bun-spawn.test.ts runs it under node and under bun and compares).
 // The `inherit` cases write to this process's stdout and read its stdin.
-import {createHash} from 'node:crypto';
 import {writeFileSync} from 'node:fs';
 import {bunSpawn, spawnWithBun} from '../../src/sys/bun-spawn.ts';
 import {resultOf, runTool, spawnWithChildProcess} from '../../src/sys/exec.ts';
 import type {RunOptions} from '../../src/sys/sys.ts';
 import type {Outcome} from '../../src/sys/tool-outcome.ts';
+import {errorFields, shown} from './run-fields.ts';
 
 export interface SpawnCase {
   name: string;
@@ -89,30 +89,6 @@ export const CASES: SpawnCase[] = [
 ];
 
 type Spawner = (argv: readonly string[], opts: RunOptions) => Promise<Outcome>;
-
-/** Long output as its length and hash, so the JSON stays small. */
-const shown = (s: string) =>
-  s.length > 200 ? {length: s.length, sha256: createHash('sha256').update(s).digest('hex')} : s;
-
-function errorFields(e: unknown): Record<string, unknown> | undefined {
-  if (!e || typeof e !== 'object') return undefined;
-  const x = e as Record<string, unknown> & Error;
-  const cause = x.cause as {name?: string} | undefined;
-  return {
-    name: x.name,
-    message: x.message,
-    code: x.code,
-    errno: x.errno,
-    syscall: x.syscall,
-    path: x.path,
-    spawnargs: x.spawnargs,
-    hint: x.hint,
-    exitCode: x.exitCode,
-    stderr: x.stderr,
-    argv: x.argv,
-    cause: cause ? (errorFields(cause) ?? String(cause)) : undefined,
-  };
-}
 
 async function runCase(spawner: Spawner, impl: string, c: SpawnCase): Promise<unknown> {
   const argv = c.argv.map((a) => a.replaceAll('{impl}', impl));

@@ -3,18 +3,13 @@
 // goes through both under bun and through child_process under node: every Outcome and every
 // result or SysError runTool makes of it must be the same, but for the words of the runtime's own
 // error messages (bun's "Executable not found in $PATH" for node's "spawn x ENOENT").
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import {execa} from 'execa';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {findBun} from '../../scripts/compile.ts';
+import {REPO, harness as runHarness, withoutRuntimeWords} from '../helpers/runtime-runs.ts';
 
-const REPO = path.resolve(import.meta.dirname, '../..');
 const HARNESS = path.join(REPO, 'test/helpers/spawn-harness.ts');
 const MONITOR_HARNESS = path.join(REPO, 'test/helpers/monitor-harness.ts');
-/** Read by the `inherit` case's `dd bs=1 count=3`: 3 bytes for each implementation, in turn. */
-const TERMINAL_IN = 'abcdefghijkl\n';
 
 interface Run {
   runtime: string;
@@ -27,36 +22,9 @@ interface Run {
   bunCalls: number;
 }
 
-async function harness<T = Run>(
-  cmd: string,
-  args: string[],
-  script = HARNESS,
-): Promise<{run: T; stdout: string; stderr: string}> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'immucore-spawn-'));
-  try {
-    const out = path.join(dir, 'out.json');
-    const {stdout, stderr} = await execa(cmd, [...args, script, out], {cwd: REPO, input: TERMINAL_IN});
-    return {run: JSON.parse(await fs.readFile(out, 'utf8')) as T, stdout, stderr};
-  } finally {
-    await fs.rm(dir, {recursive: true, force: true});
-  }
-}
+const harness = <T = Run>(cmd: string, args: string[], script = HARNESS) => runHarness<T>(cmd, args, script);
 
 type Harnessed = {run: Run; stdout: string; stderr: string};
-
-/** Without the wording of the runtime's own errors: the spawn failure's and the AbortError's. */
-function withoutRuntimeWords(v: unknown): unknown {
-  if (typeof v === 'string') return v.replace(/could not start: .*/, 'could not start: …');
-  if (Array.isArray(v)) return v.map(withoutRuntimeWords);
-  if (!v || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  const runtimeWords = o.name === 'AbortError' || typeof o.syscall === 'string';
-  return Object.fromEntries(
-    Object.entries(o)
-      .filter(([k]) => !(runtimeWords && k === 'message'))
-      .map(([k, x]) => [k, withoutRuntimeWords(x)]),
-  );
-}
 
 describe('spawning a tool: Bun.spawn gives what node:child_process gives', () => {
   let bun: Harnessed;
