@@ -8,21 +8,26 @@ import type {RunOptions} from './sys.ts';
 
 type Output = ReturnType<BunSpawn>['stdout'];
 
-/** Reads `output` into `chunks` until it ends (`ended`) or until `stop()`. */
-function readInto(output: Output, chunks: Uint8Array[]): {ended: Promise<void>; stop: () => void} {
+/**
+ * Reads `output` into `chunks` until it ends (`ended`). After `drop()` it goes on reading to the
+ * end but keeps nothing: a background child that still writes must not get EPIPE (or die of
+ * SIGPIPE, as cancelling the reader made it), as node:child_process lets it write on.
+ */
+function readInto(output: Output, chunks: Uint8Array[]): {ended: Promise<void>; drop: () => void} {
   const reader = output?.getReader();
+  let keep = true;
   const ended = (async () => {
     try {
       for (;;) {
         const r = await reader?.read();
         if (!r || r.done) return;
-        if (r.value) chunks.push(r.value);
+        if (keep && r.value) chunks.push(r.value);
       }
     } catch {
-      // cancelled by the stop
+      // the pipe failed: nothing more to read
     }
   })();
-  return {ended, stop: () => void reader?.cancel().catch(() => {})};
+  return {ended, drop: () => (keep = false)};
 }
 
 export async function spawnGroupWithBun(
@@ -66,7 +71,7 @@ export async function spawnGroupWithBun(
   } finally {
     clearTimeout(grace);
     stop.end();
-    for (const o of outputs) o.stop();
+    for (const o of outputs) o.drop();
   }
   return groupOutcomeOf({exitCode: proc.exitCode, signal: proc.signalCode, error: undefined}, stop, out, err);
 }
