@@ -32,8 +32,11 @@ export function unitSpan(agentPortText: string): number | undefined {
   const i = starts.findIndex((x, j) => x > 0 && (ends[j] ?? 0) > 0);
   return i < 0 ? undefined : ((ends[i] as number) - (starts[i] as number)) / 1e6;
 }
-/** The test images' level, a middle one, and dracut's when none is given (`zstd -15 -q -T0`). */
-export const ZSTD_LEVELS = [3, 9, 15] as const;
+/**
+ * The test images' level, a middle one, dracut's `compress="zstd"` (`zstd -15 -q -T0`), and the
+ * dracut module's default when nothing chose a compressor (-19).
+ */
+export const ZSTD_LEVELS = [3, 9, 15, 19] as const;
 
 export interface Initrds {
   /** The test image's initramfs (zstd -3), marker appended. */
