@@ -56,10 +56,13 @@ _immucore_installable() {
     return 0
 }
 
-# The initramfs compressor when nobody chose one, for the ~30 MiB immucore adds: zstd -19 makes
-# that growth 28.4 MiB on a Kairos-like image, against 31.7 at -15 (`compress="zstd"`) and 37.9
-# with dracut's default gzip -9, and the kernel unpacks it no slower than -15 (README, "Initramfs
-# size"). xz is ~0.6 MiB smaller but unpacks slower.
+# The initramfs compressor when nobody chose one, for the ~30 MiB immucore adds. On a Kairos-like
+# Debian bookworm image (bench/initramfs-size.bench.ts) zstd -19 makes that growth 28.7 MiB,
+# against 32.0 at -15 (`compress="zstd"`) and 38.4 with dracut 059's default, gzip -9. Under TCG
+# the kernel unpacks it in 5.68 s against 5.40 at -15 (medians of 12, within their spread of
+# 4.3-6.1 s; bench/vm-initramfs.bench.ts); dracut takes 1-2 min more CPU on a 2-core host. -18 is
+# about as small (28.8 MiB) for ~30 % less CPU; -19 with -15's 4 MiB window unpacked no faster.
+# Only -18 and up keep the growth under 30 MiB. README, "Initramfs size".
 IMMUCORE_DEFAULT_COMPRESS="zstd -19 -q -T0"
 
 # _immucore_rd_zstd: whether the target kernel ($kernel, under $dracutsysrootdir) unpacks a zstd
