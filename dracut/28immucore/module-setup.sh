@@ -110,7 +110,7 @@ _immucore_default_compress() {
             dinfo "immucore: no compressor chosen and kernel $kernel cannot unpack zstd (no CONFIG_RD_ZSTD=y): leaving dracut's default"
             ;;
         *)
-            dwarning "immucore: no compressor chosen and no config of kernel $kernel found (/lib/modules/$kernel/config, /boot/config-$kernel): leaving dracut's default; set compress= in dracut.conf to choose (zstd -19 makes it ~10 MiB smaller than gzip)"
+            dwarning "immucore: no compressor chosen and no config of kernel $kernel found (/lib/modules/$kernel/config, /boot/config-$kernel): leaving dracut's default; set compress= in dracut.conf to choose (zstd -19 makes it ~14 MiB smaller than gzip -9)"
             ;;
     esac
     return 0
