@@ -32,8 +32,12 @@ export function unitSpan(agentPortText: string): number | undefined {
   const i = starts.findIndex((x, j) => x > 0 && (ends[j] ?? 0) > 0);
   return i < 0 ? undefined : ((ends[i] as number) - (starts[i] as number)) / 1e6;
 }
-/** The test images' level, a middle one, and dracut's when none is given (`zstd -15 -q -T0`). */
-export const ZSTD_LEVELS = [3, 9, 15] as const;
+/**
+ * zstd's options per variant: the test images' level, a middle one, dracut's `compress="zstd"`
+ * (`zstd -15 -q -T0`), -19 (an 8 MiB window), and -19 with -15's 4 MiB window.
+ */
+export const ZSTD_OPTIONS = ['-3', '-9', '-15', '-19', '-19 --zstd=wlog=22'] as const;
+const zstdFile = (opts: string) => `immucore-zstd${opts.replaceAll(/[^\w]+/g, '_')}.img`;
 
 export interface Initrds {
   /** The test image's initramfs (zstd -3), marker appended. */
@@ -105,11 +109,11 @@ export async function buildInitrds(images: ImageSet): Promise<Initrds> {
  * uncompressed first segment, the rest at the test images' level), by name.
  */
 export async function buildCompressions(images: ImageSet): Promise<Record<string, string>> {
-  const dir = await cachedDir('bench-initrd-zstd', await inputs(images, ...ZSTD_LEVELS.map(String)), (tmp) =>
+  const dir = await cachedDir('bench-initrd-zstd', await inputs(images, ...ZSTD_OPTIONS), (tmp) =>
     buildFromImage(tmp, images.initrd),
   );
   const out: Record<string, string> = {};
-  for (const l of ZSTD_LEVELS) out[`zstd -${l}`] = join(dir, `immucore-zstd${l}.img`);
+  for (const o of ZSTD_OPTIONS) out[`zstd ${o}`] = join(dir, zstdFile(o));
   out['split, zstd -3'] = join(dir, 'immucore-split3.img');
   return out;
 }
@@ -165,10 +169,10 @@ async function buildFromImage(tmp: string, initrd: string): Promise<void> {
   // The cpio dracut compressed (the test image's initramfs is one zstd stream, no early segment).
   const cpio = join(tmp, 'immucore.cpio');
   await runBuild(['sh', '-c', 'zstd -d -q -c "$0" > "$1"', initrd, cpio]);
-  for (const l of ZSTD_LEVELS) {
-    const out = join(tmp, `immucore-zstd${l}.raw.img`);
-    await runBuild(['sh', '-c', `zstd -${l} -q -T0 -c "$0" > "$1"`, cpio, out]);
-    await appendSegment(out, join(tmp, `immucore-zstd${l}.img`), {});
+  for (const o of ZSTD_OPTIONS) {
+    const out = join(tmp, 'zstd.raw.img');
+    await runBuild(['sh', '-c', `zstd ${o} -q -T0 -c "$0" > "$1"`, cpio, out]);
+    await appendSegment(out, join(tmp, zstdFile(o)), {});
     await rm(out);
   }
   // The split: usr/bin/immucore alone in a first, uncompressed archive (with its directories);

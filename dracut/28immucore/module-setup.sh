@@ -56,6 +56,66 @@ _immucore_installable() {
     return 0
 }
 
+# The initramfs compressor when nobody chose one, for the ~30 MiB immucore adds. On a Kairos-like
+# Debian bookworm image (bench/initramfs-size.bench.ts) zstd -19 makes that growth 28.7 MiB,
+# against 32.0 at -15 (`compress="zstd"`) and 38.4 with dracut 059's default, gzip -9. Under TCG
+# the kernel unpacks it in 5.68 s against 5.40 at -15 (medians of 12, within their spread of
+# 4.3-6.1 s; bench/vm-initramfs.bench.ts); dracut takes 1-2 min more CPU on a 2-core host. -18 is
+# about as small (28.8 MiB) for ~30 % less CPU; -19 with -15's 4 MiB window unpacked no faster.
+# Only -18 and up keep the growth under 30 MiB. README, "Initramfs size".
+IMMUCORE_DEFAULT_COMPRESS="zstd -19 -q -T0"
+
+# _immucore_rd_zstd: whether the target kernel ($kernel, under $dracutsysrootdir) unpacks a zstd
+# initramfs: "yes", "no", or "unknown" when none of its configs can be read. Looks where dracut's
+# check_kernel_config looks (/lib/modules/<kver>/config, then /boot/config-<kver>), then at
+# /proc/config.gz when building for the running kernel on this root.
+_immucore_rd_zstd() {
+    local cfg
+    for cfg in "$dracutsysrootdir/lib/modules/$kernel/config" "$dracutsysrootdir/boot/config-$kernel"; do
+        if [[ -f $cfg && -r $cfg ]]; then
+            grep -q -x 'CONFIG_RD_ZSTD=y' "$cfg" && echo yes || echo no
+            return 0
+        fi
+    done
+    if [[ -z $dracutsysrootdir && $kernel == "$(uname -r)" && -r /proc/config.gz ]]; then
+        gzip -dc /proc/config.gz 2> /dev/null | grep -q -x 'CONFIG_RD_ZSTD=y' && echo yes || echo no
+        return 0
+    fi
+    echo unknown
+}
+
+# _immucore_default_compress: sets dracut's $compress to IMMUCORE_DEFAULT_COMPRESS when nothing
+# chose a compressor and the target kernel is known to unpack zstd; otherwise leaves it alone.
+# Called from install(), not set in dracut/immucore.conf, because only here is all of this true:
+#   - every choice is in: dracut has read /etc/dracut.conf and every conf.d file, those sorted
+#     after ours too, then INITRD_COMPRESS, then --compress/--zstd/--gzip/... (--no-compress has
+#     made it "cat"). An empty $compress here means nobody chose;
+#   - the kernel is known: a conf file is read before dracut defaults $kernel to `uname -r`, and
+#     before its logger (dinfo/dwarn) is loaded;
+#   - it applies only to an initramfs with immucore in it (`--omit immucore` keeps dracut's own).
+# dracut reads $compress after every module's install() (module_install runs in dracut's own
+# shell, as the do_strip setting below relies on too), and drops a zstd $compress itself when the
+# kernel config says no; it assumes yes when it finds no config, where this leaves its default.
+_immucore_default_compress() {
+    [[ $compress ]] && return 0
+    # dracut 060+ (dracut-ng) takes a level alone (--compress-level, compress_level_<tool>=): a
+    # choice too, for the compressor it picks (zstd first there).
+    [[ ${!compress_level_*} ]] && return 0
+    case $(_immucore_rd_zstd) in
+        yes)
+            compress=$IMMUCORE_DEFAULT_COMPRESS
+            dinfo "immucore: no compressor chosen: using '$compress' (kernel $kernel has CONFIG_RD_ZSTD=y; set compress= in dracut.conf or pass --compress to choose)"
+            ;;
+        no)
+            dinfo "immucore: no compressor chosen and kernel $kernel cannot unpack zstd (no CONFIG_RD_ZSTD=y): leaving dracut's default"
+            ;;
+        *)
+            dwarning "immucore: no compressor chosen and no config of kernel $kernel found (/lib/modules/$kernel/config, /boot/config-$kernel): leaving dracut's default; set compress= in dracut.conf to choose (zstd -19 makes it ~14 MiB smaller than gzip -9)"
+            ;;
+    esac
+    return 0
+}
+
 # called by dracut
 depends() {
     # systemd-initrd: initrd*.target; dracut-systemd: dracut-initqueue.service, which the unit is
@@ -91,6 +151,7 @@ install() {
         dwarning "immucore: not stripping binaries (stripping breaks the bun-compiled immucore)"
         do_strip=no
     fi
+    _immucore_default_compress
 
     inst_binary /usr/bin/immucore
 
