@@ -1,7 +1,7 @@
 // The initramfs compressor the dracut module picks when nobody chose one (module-setup.sh,
 // _immucore_default_compress, called from install()), run the way dracut 059 runs it: a harness
 // with dracut.sh's own steps in its order (its command line's compression options, /etc/dracut.conf,
-// the conf.d files of /etc and /usr/lib merged by dropindirs_sort, copied from dracut.sh, then
+// the conf.d files of /etc and /usr/lib merged in dracut's order (names sorted, /etc first), then
 // INITRD_COMPRESS, --compress and --no-compress over them), then the real dracut/immucore.conf as
 // 10-immucore.conf and the real module-setup.sh's install() in the same shell, as module_install
 // calls it. dracut's install helpers are no-ops here; its logger prints. The target kernel's config
@@ -34,34 +34,24 @@ while (($#)); do
     esac
     shift
 done
-dropindirs_sort() {
-    local suffix=$1
-    shift
-    local -a files
-    local f d
-    for d in "$@"; do
-        for i in "$d/"*"$suffix"; do
-            if [[ -e $i ]]; then
-                printf "%s\\n" "\${i##*/}"
+# dracut's order for conf.d files: the names of both dirs sorted as \`sort -Vu\` does, each
+# taken from the first dir (/etc before /usr/lib) that has it (our own words for dropindirs_sort).
+conf_files() {
+    local name dir
+    for name in $(for dir in "$@"; do ls "$dir" 2> /dev/null; done | grep '\\.conf$' | sort -Vu); do
+        for dir in "$@"; do
+            if [[ -e $dir/$name ]]; then
+                printf '%s\\n' "$dir/$name"
+                break
             fi
         done
-    done | sort -Vu | {
-        readarray -t files
-        for f in "\${files[@]}"; do
-            for d in "$@"; do
-                if [[ -e "$d/$f" ]]; then
-                    printf "%s\\n" "$d/$f"
-                    continue 2
-                fi
-            done
-        done
-    }
+    done
 }
 dracutbasedir=$dracutsysrootdir/usr/lib/dracut
 conffile=$dracutsysrootdir/etc/dracut.conf
 confdir=$dracutsysrootdir/etc/dracut.conf.d
 [[ -f $conffile ]] && . "$conffile"
-for f in $(dropindirs_sort ".conf" "$confdir" "$dracutbasedir/dracut.conf.d"); do
+for f in $(conf_files "$confdir" "$dracutbasedir/dracut.conf.d"); do
     [[ -e $f ]] && . "$f"
 done
 [[ $kernel ]] || kernel=$(uname -r)
