@@ -107,7 +107,8 @@ for (let i = 1; i <= UNPACK_RUNS; i++) {
   for (const [name, initrd] of others) unpack[name]?.push(await boot(name, initrd, String(i), true));
 }
 
-const s = (x: number) => `${x.toFixed(2)} s`;
+// NaN: a median of no runs (IMMUCORE_BENCH_UNPACK_RUNS=0 leaves the other compressions unbooted).
+const s = (x: number) => (Number.isNaN(x) ? 'not measured' : `${x.toFixed(2)} s`);
 const med = (xs: Sample[], pick: (x: Sample) => number | undefined) =>
   median(xs.map(pick).filter((x): x is number => x !== undefined));
 const all = [...Object.values(full).flatMap((v) => v.xs), ...Object.values(unpack).flat()];
