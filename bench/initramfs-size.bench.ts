@@ -79,15 +79,7 @@ for (const kind of ROOTS) {
   const rows: Array<[string, Build, Build | undefined]> = [];
   const loads: string[] = [load()];
   try {
-    await ns.run([
-      'mount',
-      '-t',
-      'overlay',
-      'overlay',
-      '-o',
-      `lowerdir=${root.dir},upperdir=${upper},workdir=${work}`,
-      merged,
-    ]);
+    await ns.mountOverlay({lower: root.dir, upper, work, merged});
     await ns.run([join(REPO, 'scripts/install-dracut-module.sh'), '--root', merged, '--binary', BINARY]);
     const more: string[] = [];
     if (kind === 'kairos') {

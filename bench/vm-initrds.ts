@@ -137,15 +137,7 @@ async function buildStandin(tmp: string, rootDir: string, kver: string, layout: 
   for (const d of [merged, upper, work]) await mkdir(d);
   const ns = await MountNamespace.start();
   try {
-    await ns.run([
-      'mount',
-      '-t',
-      'overlay',
-      'overlay',
-      '-o',
-      `lowerdir=${rootDir},upperdir=${upper},workdir=${work}`,
-      merged,
-    ]);
+    await ns.mountOverlay({lower: rootDir, upper, work, merged});
     const mod = join(merged, 'usr/lib/dracut/modules.d/90cos-shell');
     await ns.run(['cp', '-R', STANDIN_DIR, mod]);
     await ns.run(['sh', '-c', 'printf "%s" "$1" > "$0/cos-shell-layout.env"', mod, layout]);

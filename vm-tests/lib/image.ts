@@ -123,15 +123,7 @@ async function buildInto(
   const chroot = (argv: string[]) => runInChroot(merged, argv, {via: (a, o) => ns.run(a, o)});
   try {
     // An overlay keeps the cached root pristine and costs nothing to set up (a copy is 575 MB).
-    await ns.run([
-      'mount',
-      '-t',
-      'overlay',
-      'overlay',
-      '-o',
-      `lowerdir=${root.dir},upperdir=${upper},workdir=${work}`,
-      merged,
-    ]);
+    await ns.mountOverlay({lower: root.dir, upper, work, merged});
     await ns.run([join(REPO, 'scripts/install-dracut-module.sh'), '--root', merged, '--binary', BINARY]);
     await ns.run(['sh', '-c', configureScript(), merged, AGENT_DIR, OVERLAYS_DIR]);
 

@@ -35,6 +35,20 @@ export class MountNamespace {
     return runBuild(['nsenter', `--mount=/proc/${this.holder.pid}/ns/mnt`, '--', ...argv], opts);
   }
 
+  /** Mounts an overlay of `lower` on `merged` (writes go to `upper`: the cached root stays pristine). */
+  async mountOverlay(dirs: {lower: string; upper: string; work: string; merged: string}): Promise<void> {
+    const {lower, upper, work, merged} = dirs;
+    await this.run([
+      'mount',
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${lower},upperdir=${upper},workdir=${work}`,
+      merged,
+    ]);
+  }
+
   async stop(): Promise<void> {
     this.holder.kill('SIGKILL');
     await this.holder;
