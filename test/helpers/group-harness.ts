@@ -12,6 +12,7 @@ import {runTool} from '../../src/sys/exec.ts';
 import {groupResultOf, spawnGroupWithChildProcess} from '../../src/sys/exec-group.ts';
 import type {GroupOutcome} from '../../src/sys/group-outcome.ts';
 import type {RunOptions} from '../../src/sys/sys.ts';
+import {alive} from './processes.ts';
 import {errorFields, shown} from './run-fields.ts';
 
 export interface GroupCase {
@@ -106,16 +107,6 @@ export const CASES: GroupCase[] = [
 type Spawner = (argv: readonly string[], opts: RunOptions) => Promise<GroupOutcome>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Alive: in /proc and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** How many of `pids` are alive once they had 2 s to go (killed or done). */
 async function survivors(pids: number[]): Promise<number> {

@@ -11,19 +11,12 @@ import {
   startMonitorWithChildProcess,
 } from '../../src/sys/monitor-process.ts';
 import {waitForEvent} from '../../src/sys/wait-device.ts';
+import {alive} from './processes.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'immucore-monitor-'));
 const pidFile = path.join(dir, 'pid');
 const flag = path.join(dir, 'device');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A stand-in for `udevadm monitor`: its pid, a header, an event after 100 ms, then it waits. */
 const LISTENING = [

@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {LinuxSys} from '../../src/sys/linux.ts';
 import {SysError} from '../../src/sys/sys.ts';
 import {waitForEvent} from '../../src/sys/wait-device.ts';
+import {alive} from '../helpers/processes.ts';
 
 // A stand-in for `udevadm monitor`: writes its pid, prints a header at once, then creates the
 // device flag and prints one event line after `delayMs`.
@@ -16,15 +17,6 @@ function monitor(dir: string, delayMs: number): string[] {
   const js = `const fs=require('fs');fs.writeFileSync(${JSON.stringify(pid)},String(process.pid));console.log('monitor will print');setTimeout(()=>{fs.writeFileSync(${JSON.stringify(flag)},'x');console.log('KERNEL[1] change /devices/virtual/block/loop0 (block)')},${delayMs});setInterval(()=>{},1000)`;
   return [process.execPath, '-e', js];
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('waitForEvent', () => {
   let dir: string;
