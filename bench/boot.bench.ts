@@ -223,6 +223,23 @@ export function describeBlockDevices(): string {
   return `${names.length} block devices, ${loops.length} of them loop devices (${bound} attached)${note}`;
 }
 
+/**
+ * What one process costs on this host: the median of 5 loops of 100 fork + exec of /bin/true by
+ * bash, per process. The bare script starts over a hundred processes and a boot of the binary one
+ * to a few, so the ratios move with it: the same script cost 196 ms of CPU steady on session 8's
+ * host and 413 ms on session 9's (3.2 ms here: kernel 6.18 with page-table isolation), where every
+ * ratio fell by a third or more without a change to immucore.
+ */
+async function forkExecCost(): Promise<number> {
+  const loops: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await execa('bash', ['-c', 'for i in {1..100}; do /bin/true; done']);
+    loops.push((performance.now() - t0) / 100);
+  }
+  return median(loops);
+}
+
 /** The children's line of bash's `times` ("0m0.051s 0m0.032s"): user + sys in milliseconds. */
 export function parseTimes(text: string): number {
   const line = text.trim().split('\n')[1] ?? '';
@@ -325,7 +342,7 @@ export async function benchBoot(): Promise<void> {
       `disk boot, Kairos default layout (${mounts} mounts), median of ${RUNS} runs, each in a fresh mount namespace;`,
     );
     console.log('  CPU = user + sys of the whole process tree; ratios to the bare shell script');
-    console.log(`  host: ${describeBlockDevices()}`);
+    console.log(`  host: ${describeBlockDevices()}; fork + exec of /bin/true ${fmt(await forkExecCost())}`);
     console.log(
       `  first boot: "${COPY_UP}" also copies each persistent path into its new state dir (cp -a), as the shell module did; the second ratio is against it`,
     );

@@ -2,23 +2,29 @@
 // state dir, preserving everything (owner, mode, timestamps, xattrs, symlinks, hard links, special
 // files), then moved into place by rename. A first seed is one `cp -a` of the whole tree, the
 // directory itself included; a later one copies the entries a seed decided on, one `cp` per 200.
-// An empty directory without extended attributes (most persistent paths on a first boot: the
-// mountpoint was just made in an overlay) is copied in-process instead, with what `cp -a` keeps of
-// it: owner, mode, timestamps. Under QEMU/TCG each `cp` process cost ~0.2 s of a ~0.45 s seed.
-// Its calls are synchronous: metadata only, and a first boot makes ~40 such dirs, where a hop to
-// bun's thread pool and back for each of their nine calls cost more CPU than the calls themselves.
+// A small tree of plain entries (most persistent paths on a first boot: an empty mountpoint just
+// made in an overlay, an /etc/ssh, a /root with its dotfiles) is copied in-process instead, with
+// what `cp -a` keeps of it: content, owner, mode, timestamps to the nanosecond, symlinks. Under
+// QEMU/TCG each `cp` process cost ~0.2 s of a ~0.45 s seed, and on a host where fork + exec costs
+// 3 ms one `cp -a` of a one-file /etc/ssh cost more CPU than the rest of its seed.
+// Its calls are synchronous: a small tree only, where a hop to bun's thread pool and back for each
+// of its calls cost more CPU than the calls themselves.
+import type {BigIntStats} from 'node:fs';
 import path from 'node:path';
 import {runTool} from './exec.ts';
-import {hasXattrs} from './libc.ts';
+import {type Libc, loadLibc, setTimes, xattrListSize} from './libc.ts';
 import {
   chmodSync,
+  constants,
+  copyFileSync,
   lchownSync,
   lstatSync,
   mkdirSync,
   readdirSync,
-  rmdirSync,
+  readlinkSync,
+  rmSync,
   statSync,
-  utimesSync,
+  symlinkSync,
 } from './node-fs.ts';
 import {SysError} from './sys.ts';
 
@@ -40,36 +46,93 @@ export async function copyTree(from: string, to: string): Promise<void> {
     });
   }
   mkdirSync(path.dirname(to), {recursive: true});
-  if (await copyEmptyDir(from, to)) return;
+  if (await copySmallTree(from, to)) return;
   await runTool(cpArgs({whole: {from, to}})).catch(rethrowFull);
 }
 
 /**
- * `cp -a -T from to` for an empty directory without xattrs, in-process: false (nothing done) when
- * `from` has entries, xattrs or special mode bits, or xattrs cannot be told (no FFI): `cp` copies those.
+ * What `copySmallTree` copies in-process at most; a bigger tree goes to `cp`, which copies file data
+ * in the kernel and costs one process whatever the size. Debian's /etc/ssh (~15 entries, 600 KB of
+ * moduli) and a /root fit; /etc/ssl/certs (~280 symlinks) and /usr/libexec do not.
  */
-export async function copyEmptyDir(from: string, to: string): Promise<boolean> {
-  if (readdirSync(from).length > 0 || (await hasXattrs(from)) !== false) return false;
-  const st = lstatSync(from, {bigint: true});
-  // bun's chmod keeps only the 0o777 bits (1.3.14: chmod("d", 0751) for 0o2751): a setgid, setuid
-  // or sticky directory goes to cp.
-  if ((st.mode & 0o7000n) !== 0n) return false;
-  mkdirSync(to, {mode: 0o700});
+export const SMALL_TREE = {entries: 64, bytes: 4 << 20};
+
+/**
+ * `cp -a -T from to` in-process, for a small tree of directories, regular files and symlinks
+ * (`to` must not exist): false, with nothing created, when `cp` must do it: more than SMALL_TREE,
+ * a special file, a hard link (cp -a keeps links within the tree), a setuid, setgid or sticky bit
+ * (bun's chmod keeps only the 0o777 bits), any extended attribute (ACLs, SELinux labels, file
+ * capabilities), or no FFI to tell xattrs and set exact times (node).
+ */
+export async function copySmallTree(from: string, to: string): Promise<boolean> {
+  const lib = await loadLibc();
+  const entries = lib ? smallTree(lib, from) : undefined;
+  if (!lib || !entries) return false;
   try {
-    lchownSync(to, Number(st.uid), Number(st.gid));
-    // After chown, which clears setuid and setgid bits; as cp -a does it.
-    chmodSync(to, Number(st.mode & 0o7777n));
-    utimesSync(to, Number(st.atimeNs) / 1e9, Number(st.mtimeNs) / 1e9);
+    for (const {rel, st} of entries) {
+      const [src, dst] = [joinRel(from, rel), joinRel(to, rel)];
+      if (st.isDirectory()) {
+        mkdirSync(dst, {mode: 0o700});
+        continue;
+      }
+      if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+      else copyFileSync(src, dst, constants.COPYFILE_EXCL);
+      setAttributes(lib, dst, st);
+    }
+    // Directories last, deepest first: an entry made inside one changes its mtime.
+    for (const {rel, st} of entries.toReversed())
+      if (st.isDirectory()) setAttributes(lib, joinRel(to, rel), st);
   } catch (err) {
-    try {
-      rmdirSync(to);
-    } catch {}
+    rmSync(to, {recursive: true, force: true});
+    // A full volume keeps its code (ENOSPC, EDQUOT): the seed names it as the cause, as for cp.
     throw new SysError(`Cannot copy ${from} to ${to}: ${(err as Error).message}`, {
       code: (err as NodeJS.ErrnoException).code ?? 'EIO',
       cause: err,
     });
   }
   return true;
+}
+
+/** Owner, then mode (chown clears setuid and setgid bits; cp -a does it in this order), then times. */
+function setAttributes(lib: Libc, p: string, st: BigIntStats): void {
+  lchownSync(p, Number(st.uid), Number(st.gid));
+  if (!st.isSymbolicLink()) chmodSync(p, Number(st.mode & 0o777n));
+  setTimes(lib, p, st);
+}
+
+/** `from`'s entries, parents first, `''` for `from` itself; undefined when `cp` must copy it. */
+function smallTree(lib: Libc, from: string): Array<{rel: string; st: BigIntStats}> | undefined {
+  const out: Array<{rel: string; st: BigIntStats}> = [];
+  let bytes = 0;
+  const todo = [''];
+  while (todo.length > 0) {
+    const rel = todo.shift() as string;
+    const p = joinRel(from, rel);
+    // Gone since readdir, or a name that is not UTF-8 (readdir's string cannot name it back): cp.
+    const st = lstatSync(p, {bigint: true, throwIfNoEntry: false});
+    if (!st) return undefined;
+    const plain = st.isDirectory() || st.isSymbolicLink() || (st.isFile() && st.nlink === 1n);
+    if (!plain || (st.mode & 0o7000n) !== 0n || !exactTimes(st) || xattrListSize(lib, p) !== 0)
+      return undefined;
+    if (st.isFile()) bytes += Number(st.size);
+    out.push({rel, st});
+    if (st.isDirectory()) for (const name of readdirSync(p)) todo.push(rel === '' ? name : `${rel}/${name}`);
+    if (out.length + todo.length > SMALL_TREE.entries || bytes > SMALL_TREE.bytes) return undefined;
+  }
+  return out;
+}
+
+/**
+ * The nanosecond times agree with the millisecond ones. bun 1.3.14's bigint lstat gives 0n
+ * nanoseconds for a time before 1970 (its milliseconds are right): such a tree goes to cp.
+ */
+function exactTimes(st: BigIntStats): boolean {
+  const ms = (ns: bigint) => (ns - (((ns % 1_000_000n) + 1_000_000n) % 1_000_000n)) / 1_000_000n;
+  return ms(st.mtimeNs) === st.mtimeMs && ms(st.atimeNs) === st.atimeMs;
+}
+
+function joinRel(dir: string, rel: string): string {
+  return rel === '' ? dir : `${dir}/${rel}`;
 }
 
 /** Copy `entries` (relative to `from`) into the directory `to`, parents recreated (real paths). */

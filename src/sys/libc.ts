@@ -18,6 +18,7 @@ export interface Libc {
   statx(dirfd: number, path: Buffer, flags: number, mask: number, buf: Buffer): number;
   /** ioctl(2) with one argument: a pointer to a struct (a Buffer), an integer, or none. */
   ioctl(fd: number, request: number, arg: Buffer | number | null): number;
+  utimensat(dirfd: number, path: Buffer, times: Buffer, flags: number): number;
   errno(): number;
 }
 
@@ -46,7 +47,15 @@ export const ERRNO_NAMES: Record<number, string> = {
 };
 
 type FfiType = 'ptr' | 'u64' | 'i64' | 'i32' | 'u32';
-type SymbolName = 'mount' | 'umount2' | 'syncfs' | 'llistxattr' | 'statx' | 'ioctl' | '__errno_location';
+type SymbolName =
+  | 'mount'
+  | 'umount2'
+  | 'syncfs'
+  | 'llistxattr'
+  | 'statx'
+  | 'ioctl'
+  | 'utimensat'
+  | '__errno_location';
 type Native = (...a: unknown[]) => unknown;
 
 // The C signatures of the symbols `Libc` calls.
@@ -58,6 +67,7 @@ const SYMBOLS: Record<SymbolName, {args: FfiType[]; returns: FfiType}> = {
   statx: {args: ['i32', 'ptr', 'i32', 'u32', 'ptr'], returns: 'i32'},
   // Variadic in C; the x86-64 and aarch64 ABIs pass a third integer or pointer argument alike.
   ioctl: {args: ['i32', 'u64', 'u64'], returns: 'i32'},
+  utimensat: {args: ['i32', 'ptr', 'ptr', 'i32'], returns: 'i32'},
   __errno_location: {args: [], returns: 'ptr'},
 };
 
@@ -102,6 +112,7 @@ export async function loadLibc(): Promise<Libc | null> {
     const syncfs = late('syncfs');
     const llistxattr = late('llistxattr');
     const ioctl = late('ioctl');
+    const utimensat = late('utimensat');
     libc = {
       mount: (...a) => mount(...a) as number,
       umount2: (...a) => umount2(...a) as number,
@@ -110,6 +121,7 @@ export async function loadLibc(): Promise<Libc | null> {
       statx: (dirfd, p, flags, mask, buf) => statx(dirfd, p, flags, mask, buf) as number,
       ioctl: (fd, request, arg) =>
         ioctl(fd, request, arg === null ? 0 : typeof arg === 'number' ? arg : ffi.ptr(arg)) as number,
+      utimensat: (dirfd, p, times, flags) => utimensat(dirfd, p, times, flags) as number,
       errno: () => ffi.read.i32(errnoLocation(), 0),
     };
   } catch {
@@ -140,15 +152,9 @@ export async function syncFsBySyscall(p: string): Promise<boolean> {
   return true;
 }
 
-/**
- * Whether `p` (a real path) carries extended attributes (ACLs, SELinux labels, capabilities...),
- * never following a symlink; undefined when that cannot be told here (no FFI, or llistxattr failed).
- */
-export async function hasXattrs(p: string): Promise<boolean | undefined> {
-  const lib = await loadLibc();
-  if (!lib) return undefined;
-  const size = lib.llistxattr(cstr(p), null, 0);
-  return size < 0 ? undefined : size > 0;
+/** The size of `p`'s xattr name list (0: none), never following a symlink; -1 when llistxattr fails. */
+export function xattrListSize(lib: Libc, p: string): number {
+  return lib.llistxattr(cstr(p), null, 0);
 }
 
 // statx(2): AT_FDCWD, AT_NO_AUTOMOUNT, STATX_TYPE; stx_attributes at 0x08, stx_attributes_mask at
@@ -170,4 +176,32 @@ export async function isMountRoot(p: string): Promise<boolean | undefined> {
   if (lib.statx(AT_FDCWD, cstr(p), AT_NO_AUTOMOUNT, STATX_TYPE, buf) !== 0) return undefined;
   if ((buf.readUInt32LE(0x38) & STATX_ATTR_MOUNT_ROOT) === 0) return undefined;
   return (buf.readUInt32LE(0x08) & STATX_ATTR_MOUNT_ROOT) !== 0;
+}
+
+const AT_SYMLINK_NOFOLLOW = 0x100;
+
+/**
+ * Set `p`'s (a real path's) access and modification times to the nanosecond, a symlink's own
+ * included: utimensat(2). node's utimes takes seconds as a double, which keeps ~240 ns at today's
+ * epoch, so a time a hair before a whole second could land on the next one; a seed compares a
+ * copied file's mtime to the second (src/boot/seed.ts) and would take the file for the user's.
+ * Throws an error whose `code` is the errno's name.
+ */
+export function setTimes(lib: Libc, p: string, times: {atimeNs: bigint; mtimeNs: bigint}): void {
+  const buf = Buffer.alloc(32);
+  writeTimespec(buf, 0, times.atimeNs);
+  writeTimespec(buf, 16, times.mtimeNs);
+  if (lib.utimensat(AT_FDCWD, cstr(p), buf, AT_SYMLINK_NOFOLLOW) === 0) return;
+  const errno = lib.errno();
+  const code = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  throw Object.assign(new Error(`utimensat(${p}) failed: ${code}`), {code});
+}
+
+/** A struct timespec (two 64-bit fields) at `at`: nanoseconds in 0..999999999, before 1970 too. */
+function writeTimespec(buf: Buffer, at: number, ns: bigint): void {
+  const GIGA = 1_000_000_000n;
+  let [sec, nsec] = [ns / GIGA, ns % GIGA];
+  if (nsec < 0n) [sec, nsec] = [sec - 1n, nsec + GIGA];
+  buf.writeBigInt64LE(sec, at);
+  buf.writeBigInt64LE(nsec, at + 8);
 }

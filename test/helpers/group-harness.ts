@@ -80,7 +80,9 @@ export const CASES: GroupCase[] = [
     argv: [
       'sh',
       '-c',
-      '(sleep 1.5; echo late; echo "wrote: $?" > {dir}/after) & echo $! >> {dir}/pids; echo early',
+      // It writes once the run has returned (the harness then makes {dir}/returned): a fixed
+      // sleep of 1.5 s came before the grace's end at load 6 (a VM suite beside the tests).
+      '(until [ -e {dir}/returned ]; do sleep 0.02; done; echo late; echo "wrote: $?" > {dir}/after) & echo $! >> {dir}/pids; echo early',
     ],
   },
   {
@@ -127,6 +129,7 @@ async function runCase(spawner: Spawner, c: GroupCase): Promise<unknown> {
     onSpawn: (pid) => pgids.push(pid),
   };
   const outcome = await spawner(argv, opts);
+  writeFileSync(path.join(dir, 'returned'), '');
   clearTimeout(timer);
   let result: unknown;
   try {

@@ -2,9 +2,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {execa} from 'execa';
+import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
 import {findBun} from '../../scripts/compile.ts';
-import {copyEmptyDir} from '../../src/sys/copy-up.ts';
+import {copySmallTree, SMALL_TREE} from '../../src/sys/copy-up.ts';
 import {withTempRoot} from '../helpers/temp-root.ts';
 import type {Tree} from '../helpers/tree.ts';
 import {writeTree} from '../helpers/tree.ts';
@@ -104,43 +105,147 @@ describe('copyEntries', () => {
   });
 });
 
-// The compiled binary (bun) copies an empty directory without xattrs in-process (libc.ts's
-// llistxattr says it has none); node has no FFI and always runs cp. Both must leave the same
-// directory as `cp -a`, so the in-process copy is run here under bun, beside cp -a of the same dir.
-describe('copyEmptyDir', () => {
+// The compiled binary (bun) copies a small tree of plain entries in-process (bun:ffi tells xattrs
+// and sets times to the nanosecond); node has no FFI and always runs cp. Both must leave the same
+// tree as `cp -a`, so the in-process copy runs here under bun and is compared with cp -a of the
+// same tree, entry by entry: random trees (fast-check), then the cases it must leave to cp.
+describe('copySmallTree', () => {
   const t = withTempRoot();
   const REPO = path.resolve(import.meta.dirname, '../..');
 
-  async function underBun(from: string, to: string): Promise<boolean> {
-    const script = `import {copyEmptyDir} from ${JSON.stringify(path.join(REPO, 'src/sys/copy-up.ts'))};
-process.stdout.write(String(await copyEmptyDir(...process.argv.slice(-2))));`;
+  /** copySmallTree(from, to) under bun: true/false, or the error's code. */
+  async function underBun(from: string, to: string): Promise<boolean | string> {
+    const script = `import {copySmallTree} from ${JSON.stringify(path.join(REPO, 'src/sys/copy-up.ts'))};
+const out = await copySmallTree(...process.argv.slice(-2)).catch((e) => 'error ' + e.code + ': ' + e.message);
+process.stdout.write(JSON.stringify(out));`;
     const {stdout} = await execa(findBun(REPO), ['-e', script, from, to]);
-    return stdout === 'true';
+    return JSON.parse(stdout);
   }
 
-  it('copies an empty directory in-process under bun: owner, mode and mtime as cp -a keeps them', async () => {
-    await writeTree(t.path('/sysroot/etc'), {cni: {dir: true, mode: 0o750, uid: 12, gid: 34, mtime: OLD}});
+  /** Every entry below `dir`, as cp -a must keep it: kind, owner, mode, size, times in ns, content. */
+  async function snapshot(dir: string): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    const walk = async (rel: string) => {
+      const p = rel ? path.join(dir, rel) : dir;
+      const st = await fs.lstat(p, {bigint: true});
+      const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : 'other';
+      out[rel] = {
+        kind,
+        mode: (st.mode & 0o7777n).toString(8),
+        uid: st.uid,
+        gid: st.gid,
+        size: kind === 'dir' ? 0n : st.size,
+        mtimeNs: st.mtimeNs,
+        ...(kind === 'link' ? {link: await fs.readlink(p)} : {}),
+        ...(kind === 'file' ? {content: await fs.readFile(p, 'latin1')} : {}),
+        ...(kind === 'file' ? {nlink: st.nlink} : {}),
+      };
+      if (kind === 'dir')
+        for (const name of (await fs.readdir(p)).sort()) await walk(rel ? `${rel}/${name}` : name);
+    };
+    await walk('');
+    return out;
+  }
+
+  /** Set an entry's times (after 1970) to the nanosecond (touch -h: a symlink's own). */
+  async function touchNs(p: string, ns: bigint): Promise<void> {
+    const digits = `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+    await execa('touch', ['-h', '-d', `@${digits}`, p]);
+  }
+
+  const name = fc.stringMatching(/^[a-z][a-z0-9._-]{0,7}$/);
+  const times = fc.oneof(
+    fc.bigInt({min: 0n, max: 4_000_000_000n * 1_000_000_000n}),
+    // A hair before a whole second, where a double's ~240 ns would round up to the next one.
+    fc.bigInt({min: 1_000_000_000n, max: 2_000_000_000n}).map((s) => s * 1_000_000_000n - 1n),
+  );
+  const attrs = fc.record({
+    mode: fc.integer({min: 0, max: 0o777}),
+    uid: fc.integer({min: 0, max: 70_000}),
+    gid: fc.integer({min: 0, max: 70_000}),
+    ns: times,
+  });
+  const entry = fc.oneof(
+    fc.record({kind: fc.constant('file' as const), content: fc.string({maxLength: 3000}), attrs}),
+    fc.record({kind: fc.constant('dir' as const), attrs}),
+    fc.record({kind: fc.constant('link' as const), target: fc.oneof(name, fc.constant('/nowhere')), attrs}),
+  );
+  // Up to 24 entries at paths up to three deep; a path under a file or link is dropped.
+  const trees = fc.record({
+    top: attrs,
+    entries: fc.uniqueArray(fc.tuple(fc.array(name, {minLength: 1, maxLength: 3}), entry), {
+      maxLength: 24,
+      selector: ([parts]) => parts.join('/'),
+    }),
+  });
+
+  it('copies random small trees in-process under bun exactly as cp -a does', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(trees, async ({top, entries}) => {
+        const base = t.path(`/case${n++}`);
+        const from = path.join(base, 'image/etc/x');
+        await fs.mkdir(from, {recursive: true});
+        const made = new Map<string, 'file' | 'dir' | 'link'>([['', 'dir']]);
+        const placed: Array<[string, typeof top]> = [['', top]];
+        for (const [parts, e] of entries) {
+          const rel = parts.join('/');
+          const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+          if (made.has(rel) || parents.some((p) => made.has(p) && made.get(p) !== 'dir')) continue;
+          for (const p of parents.filter((p) => !made.has(p))) {
+            await fs.mkdir(path.join(from, p));
+            made.set(p, 'dir');
+          }
+          const p = path.join(from, rel);
+          if (e.kind === 'dir') await fs.mkdir(p);
+          else if (e.kind === 'link') await fs.symlink(e.target, p);
+          else await fs.writeFile(p, e.content);
+          made.set(rel, e.kind);
+          placed.push([rel, e.attrs]);
+        }
+        for (const [rel, a] of placed) {
+          const p = rel ? path.join(from, rel) : from;
+          await fs.lchown(p, a.uid, a.gid);
+          if (made.get(rel) !== 'link') await fs.chmod(p, a.mode);
+        }
+        // Times last, deepest first, so making an entry does not move its parent's.
+        for (const [rel, a] of placed.sort(([x], [y]) => y.length - x.length)) {
+          await touchNs(rel ? path.join(from, rel) : from, a.ns);
+        }
+        const ours = path.join(base, 'state/.immucore/x.bind.staging');
+        await fs.mkdir(path.dirname(ours), {recursive: true});
+        expect(await underBun(from, ours)).toBe(true);
+        await execa('cp', ['-a', '-T', '--', from, path.join(base, 'by-cp')]);
+        expect(await snapshot(ours)).toEqual(await snapshot(path.join(base, 'by-cp')));
+        await fs.rm(base, {recursive: true});
+      }),
+      {numRuns: 25},
+    );
+  });
+
+  it('keeps a time a nanosecond before a whole second, where a double would round up', async () => {
+    await writeTree(t.path('/sysroot/etc/x'), {'': {dir: true}, edge: 'e'});
+    await touchNs(t.path('/sysroot/etc/x/edge'), 1_796_100_223_999_999_999n);
     await fs.mkdir(t.path('/state'));
-    expect(await underBun(t.path('/sysroot/etc/cni'), t.path('/state/etc-cni.bind'))).toBe(true);
-    await execa('cp', ['-a', '-T', t.path('/sysroot/etc/cni'), t.path('/state/by-cp')]);
-    const [ours, cp] = await Promise.all([
-      fs.stat(t.path('/state/etc-cni.bind')),
-      fs.stat(t.path('/state/by-cp')),
-    ]);
-    expect({mode: ours.mode, uid: ours.uid, gid: ours.gid, mtime: Math.floor(ours.mtimeMs)}).toEqual({
-      mode: cp.mode,
-      uid: cp.uid,
-      gid: cp.gid,
-      mtime: Math.floor(cp.mtimeMs),
-    });
-    expect(ours.mode & 0o7777).toBe(0o750);
-    expect(await fs.readdir(t.path('/state/etc-cni.bind'))).toEqual([]);
+    expect(await underBun(t.path('/sysroot/etc/x'), t.path('/state/x.bind'))).toBe(true);
+    const copied = await fs.lstat(t.path('/state/x.bind/edge'), {bigint: true});
+    expect(copied.mtimeNs).toBe(1_796_100_223_999_999_999n);
   });
 
   it.each([
-    {name: 'a directory with entries', tree: {'': {dir: true}, file: 'x'} as Tree},
-    {name: 'a directory with an xattr', tree: {'': {dir: true, xattrs: {'user.k': 'v'}}} as Tree},
+    {
+      name: 'more entries than SMALL_TREE',
+      tree: Object.fromEntries(Array.from({length: 64}, (_, i) => [`f${i}`, 'x'])),
+    },
+    {name: 'more bytes than SMALL_TREE', tree: {big: 'x'.repeat(SMALL_TREE.bytes + 1)} as Tree},
+    {name: 'an xattr two levels down', tree: {'a/b': {content: 'x', xattrs: {'user.k': 'v'}}} as Tree},
+    {name: 'an xattr on the directory itself', tree: {'': {dir: true, xattrs: {'user.k': 'v'}}} as Tree},
+    {name: 'a fifo', tree: {'a/p': {fifo: true}} as Tree},
+    {name: 'a hard link', tree: {one: 'same', two: {hardlink: 'one'}} as Tree},
     {name: 'a setgid directory (bun chmod drops the bit)', tree: {'': {dir: true, mode: 0o2755}} as Tree},
+    {name: 'a setuid file', tree: {'ssh-keysign': {content: 'x', mode: 0o4711}} as Tree},
+    // bun's bigint lstat gives 0n nanoseconds before 1970: cp keeps such a time, the copy would not.
+    {name: 'a time before 1970', tree: {old: {content: 'x', mtime: new Date(-86_400_001)}} as Tree},
   ])('leaves $name to cp: nothing created', async ({tree}) => {
     await writeTree(t.path('/sysroot/etc/x'), tree);
     await fs.mkdir(t.path('/state'));
@@ -148,8 +253,21 @@ process.stdout.write(String(await copyEmptyDir(...process.argv.slice(-2))));`;
     await expect(fs.lstat(t.path('/state/x.bind'))).rejects.toMatchObject({code: 'ENOENT'});
   });
 
+  it('fails a full volume with ENOSPC and leaves nothing behind', async () => {
+    await writeTree(t.path('/sysroot/etc/x'), {big: 'x'.repeat(512 * 1024)});
+    await fs.mkdir(t.path('/small'));
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', t.path('/small')]);
+    try {
+      const out = await underBun(t.path('/sysroot/etc/x'), t.path('/small/x.bind'));
+      expect(out).toMatch(/^error ENOSPC: Cannot copy .*\/sysroot\/etc\/x to .*\/small\/x\.bind/);
+      expect(await fs.readdir(t.path('/small'))).toEqual([]);
+    } finally {
+      await execa('umount', [t.path('/small')]);
+    }
+  });
+
   it('declines under node, where there is no bun:ffi to tell xattrs', async () => {
     await writeTree(t.path('/sysroot/etc/empty'), {'': {dir: true}});
-    expect(await copyEmptyDir(t.path('/sysroot/etc/empty'), t.path('/to'))).toBe(false);
+    expect(await copySmallTree(t.path('/sysroot/etc/empty'), t.path('/to'))).toBe(false);
   });
 });
