@@ -51,11 +51,14 @@ export async function copyTree(from: string, to: string): Promise<void> {
 }
 
 /**
- * What `copySmallTree` copies in-process at most; a bigger tree goes to `cp`, which copies file data
- * in the kernel and costs one process whatever the size. Debian's /etc/ssh (~15 entries, 600 KB of
- * moduli) and a /root fit; /etc/ssl/certs (~280 symlinks) and /usr/libexec do not.
+ * What `copySmallTree` copies in-process at most; a bigger tree goes to `cp`, which costs one
+ * process whatever the size and less per entry. Measured under bun as the unit runs it (no baseline
+ * JIT), CPU medians of 9, files of 200-2000 bytes with some symlinks and dirs: 1 entry 0.18 ms
+ * in-process against 5.4 ms for the `cp` process alone, 64: 3.9 / 7.8, 128: 8.6 / 11.3, 256: 17.5
+ * / 15.4 ms. Debian's /etc/systemd (32 entries), /etc/ssh and /root fit; /etc/ssl/certs (~280
+ * symlinks) does not.
  */
-export const SMALL_TREE = {entries: 64, bytes: 4 << 20};
+export const SMALL_TREE = {entries: 128, bytes: 4 << 20};
 
 /**
  * `cp -a -T from to` in-process, for a small tree of directories, regular files and symlinks

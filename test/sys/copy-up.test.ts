@@ -232,10 +232,18 @@ process.stdout.write(JSON.stringify(out));`;
     expect(copied.mtimeNs).toBe(1_796_100_223_999_999_999n);
   });
 
+  it('copies a tree of SMALL_TREE.entries entries, the directory itself counted, in-process', async () => {
+    const files = Array.from({length: SMALL_TREE.entries - 1}, (_, i) => [`f${i}`, 'x']);
+    await writeTree(t.path('/sysroot/etc/x'), Object.fromEntries(files));
+    await fs.mkdir(t.path('/state'));
+    expect(await underBun(t.path('/sysroot/etc/x'), t.path('/state/x.bind'))).toBe(true);
+    expect((await fs.readdir(t.path('/state/x.bind'))).length).toBe(SMALL_TREE.entries - 1);
+  });
+
   it.each([
     {
       name: 'more entries than SMALL_TREE',
-      tree: Object.fromEntries(Array.from({length: 64}, (_, i) => [`f${i}`, 'x'])),
+      tree: Object.fromEntries(Array.from({length: SMALL_TREE.entries}, (_, i) => [`f${i}`, 'x'])),
     },
     {name: 'more bytes than SMALL_TREE', tree: {big: 'x'.repeat(SMALL_TREE.bytes + 1)} as Tree},
     {name: 'an xattr two levels down', tree: {'a/b': {content: 'x', xattrs: {'user.k': 'v'}}} as Tree},
