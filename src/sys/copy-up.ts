@@ -69,31 +69,60 @@ export const SMALL_TREE = {entries: 128, bytes: 4 << 20};
  */
 export async function copySmallTree(from: string, to: string): Promise<boolean> {
   const lib = await loadLibc();
-  const entries = lib ? smallTree(lib, from) : undefined;
+  const entries = lib ? smallTree(lib, from, ['']) : undefined;
   if (!lib || !entries) return false;
   try {
-    for (const {rel, st} of entries) {
-      const [src, dst] = [joinRel(from, rel), joinRel(to, rel)];
-      if (st.isDirectory()) {
-        mkdirSync(dst, {mode: 0o700});
-        continue;
-      }
-      if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
-      else copyFileSync(src, dst, constants.COPYFILE_EXCL);
-      setAttributes(lib, dst, st);
-    }
-    // Directories last, deepest first: an entry made inside one changes its mtime.
-    for (const {rel, st} of entries.toReversed())
-      if (st.isDirectory()) setAttributes(lib, joinRel(to, rel), st);
+    createAll(lib, from, to, entries);
   } catch (err) {
     rmSync(to, {recursive: true, force: true});
-    // A full volume keeps its code (ENOSPC, EDQUOT): the seed names it as the cause, as for cp.
-    throw new SysError(`Cannot copy ${from} to ${to}: ${(err as Error).message}`, {
-      code: (err as NodeJS.ErrnoException).code ?? 'EIO',
-      cause: err,
-    });
+    throw copyError(from, to, err);
   }
   return true;
+}
+
+/**
+ * `cp -a --parents -t to -- entries...` (in `from`) in-process, into the empty directory `to`, under
+ * the same conditions as copySmallTree over everything it would copy, parents included: an
+ * upgrade's seed of a path brings in a few changed entries, and a `cp` process for them cost more
+ * than the rest of that seed. false when `cp` must do it; on a failure what was made stays in `to`
+ * (the caller's staging dir), as cp leaves it.
+ */
+export async function copySmallEntries(from: string, entries: string[], to: string): Promise<boolean> {
+  const lib = await loadLibc();
+  if (!lib || entries.length === 0 || !isEmptyDir(to)) return false;
+  const all = smallTree(lib, from, entries);
+  if (!all) return false;
+  try {
+    createAll(lib, from, to, all);
+  } catch (err) {
+    throw copyError(from, to, err);
+  }
+  return true;
+}
+
+/** Make `entries` (parents first) under `to` from `from`, then set each directory's attributes. */
+function createAll(lib: Libc, from: string, to: string, entries: TreeItem[]): void {
+  for (const {rel, st} of entries) {
+    const [src, dst] = [joinRel(from, rel), joinRel(to, rel)];
+    if (st.isDirectory()) {
+      mkdirSync(dst, {mode: 0o700});
+      continue;
+    }
+    if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+    else copyFileSync(src, dst, constants.COPYFILE_EXCL);
+    setAttributes(lib, dst, st);
+  }
+  // Directories last, deepest first: an entry made inside one changes its mtime.
+  for (const {rel, st} of entries.toReversed())
+    if (st.isDirectory()) setAttributes(lib, joinRel(to, rel), st);
+}
+
+/** A full volume keeps its code (ENOSPC, EDQUOT): the seed names it as the cause, as for cp. */
+function copyError(from: string, to: string, err: unknown): SysError {
+  return new SysError(`Cannot copy ${from} to ${to}: ${(err as Error).message}`, {
+    code: (err as NodeJS.ErrnoException).code ?? 'EIO',
+    cause: err,
+  });
 }
 
 /** Owner, then mode (chown clears setuid and setgid bits; cp -a does it in this order), then times. */
@@ -103,13 +132,22 @@ function setAttributes(lib: Libc, p: string, st: BigIntStats): void {
   setTimes(lib, p, st);
 }
 
-/** `from`'s entries, parents first, `''` for `from` itself; undefined when `cp` must copy it. */
-function smallTree(lib: Libc, from: string): Array<{rel: string; st: BigIntStats}> | undefined {
-  const out: Array<{rel: string; st: BigIntStats}> = [];
+interface TreeItem {
+  rel: string;
+  st: BigIntStats;
+}
+
+/**
+ * What copying `roots` (relative to `from`; `''` for `from` itself) whole copies, parents first: the
+ * directories above each root, then the root and everything below it. undefined when `cp` must copy
+ * it (see copySmallTree), or when a root is missing.
+ */
+function smallTree(lib: Libc, from: string, roots: string[]): TreeItem[] | undefined {
+  const out: TreeItem[] = [];
+  const seen = new Set<string>();
   let bytes = 0;
-  const todo = [''];
-  while (todo.length > 0) {
-    const rel = todo.shift() as string;
+  /** Take one entry; false when the copy must go to cp. */
+  const take = (rel: string): BigIntStats | undefined => {
     const p = joinRel(from, rel);
     // Gone since readdir, or a name that is not UTF-8 (readdir's string cannot name it back): cp.
     const st = lstatSync(p, {bigint: true, throwIfNoEntry: false});
@@ -118,9 +156,27 @@ function smallTree(lib: Libc, from: string): Array<{rel: string; st: BigIntStats
     if (!plain || (st.mode & 0o7000n) !== 0n || !exactTimes(st) || xattrListSize(lib, p) !== 0)
       return undefined;
     if (st.isFile()) bytes += Number(st.size);
+    seen.add(rel);
     out.push({rel, st});
-    if (st.isDirectory()) for (const name of readdirSync(p)) todo.push(rel === '' ? name : `${rel}/${name}`);
-    if (out.length + todo.length > SMALL_TREE.entries || bytes > SMALL_TREE.bytes) return undefined;
+    return st;
+  };
+  // Sorted, an ancestor comes before what is below it, which its walk takes whole.
+  for (const root of [...roots].sort()) {
+    const parts = root === '' ? [] : root.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      if (!seen.has(parent) && !take(parent)?.isDirectory()) return undefined;
+    }
+    if (seen.has(root)) continue;
+    const todo = [root];
+    while (todo.length > 0) {
+      const rel = todo.shift() as string;
+      const st = take(rel);
+      if (!st) return undefined;
+      if (st.isDirectory())
+        for (const name of readdirSync(joinRel(from, rel))) todo.push(rel === '' ? name : `${rel}/${name}`);
+      if (out.length + todo.length > SMALL_TREE.entries || bytes > SMALL_TREE.bytes) return undefined;
+    }
   }
   return out;
 }
@@ -134,6 +190,10 @@ function exactTimes(st: BigIntStats): boolean {
   return ms(st.mtimeNs) === st.mtimeMs && ms(st.atimeNs) === st.atimeMs;
 }
 
+function isEmptyDir(p: string): boolean {
+  return lstatSync(p, {throwIfNoEntry: false})?.isDirectory() === true && readdirSync(p).length === 0;
+}
+
 function joinRel(dir: string, rel: string): string {
   return rel === '' ? dir : `${dir}/${rel}`;
 }
@@ -141,6 +201,7 @@ function joinRel(dir: string, rel: string): string {
 /** Copy `entries` (relative to `from`) into the directory `to`, parents recreated (real paths). */
 export async function copyEntries(from: string, entries: string[], to: string): Promise<void> {
   assertDirectory(from);
+  if (await copySmallEntries(from, entries, to)) return;
   for (let i = 0; i < entries.length; i += BATCH) {
     await runTool(cpArgs({entries: entries.slice(i, i + BATCH), to}), {cwd: from}).catch(rethrowFull);
   }

@@ -113,12 +113,18 @@ describe('copySmallTree', () => {
   const t = withTempRoot();
   const REPO = path.resolve(import.meta.dirname, '../..');
 
-  /** copySmallTree(from, to) under bun: true/false, or the error's code. */
-  async function underBun(from: string, to: string): Promise<boolean | string> {
-    const script = `import {copySmallTree} from ${JSON.stringify(path.join(REPO, 'src/sys/copy-up.ts'))};
-const out = await copySmallTree(...process.argv.slice(-2)).catch((e) => 'error ' + e.code + ': ' + e.message);
+  /** copySmallTree(from, to), or with entries copySmallEntries, under bun: true/false, or the error. */
+  async function underBun(from: string, to: string, entries?: string[]): Promise<boolean | string> {
+    const script = `import {copySmallEntries, copySmallTree} from ${JSON.stringify(path.join(REPO, 'src/sys/copy-up.ts'))};
+const [from, to, ...entries] = JSON.parse(process.argv.at(-1));
+const copy = entries.length > 0 ? copySmallEntries(from, entries, to) : copySmallTree(from, to);
+const out = await copy.catch((e) => 'error ' + e.code + ': ' + e.message);
 process.stdout.write(JSON.stringify(out));`;
-    const {stdout} = await execa(findBun(REPO), ['-e', script, from, to]);
+    const {stdout} = await execa(findBun(REPO), [
+      '-e',
+      script,
+      JSON.stringify([from, to, ...(entries ?? [])]),
+    ]);
     return JSON.parse(stdout);
   }
 
@@ -179,39 +185,47 @@ process.stdout.write(JSON.stringify(out));`;
     }),
   });
 
+  type RandomTree = typeof trees extends fc.Arbitrary<infer T> ? T : never;
+
+  /** Write a generated tree at `from`: its paths (`''` the top), each with its attributes. */
+  async function writeRandomTree(from: string, {top, entries}: RandomTree): Promise<string[]> {
+    await fs.mkdir(from, {recursive: true});
+    const made = new Map<string, 'file' | 'dir' | 'link'>([['', 'dir']]);
+    const placed: Array<[string, typeof top]> = [['', top]];
+    for (const [parts, e] of entries) {
+      const rel = parts.join('/');
+      const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+      if (made.has(rel) || parents.some((p) => made.has(p) && made.get(p) !== 'dir')) continue;
+      for (const p of parents.filter((p) => !made.has(p))) {
+        await fs.mkdir(path.join(from, p));
+        made.set(p, 'dir');
+      }
+      const p = path.join(from, rel);
+      if (e.kind === 'dir') await fs.mkdir(p);
+      else if (e.kind === 'link') await fs.symlink(e.target, p);
+      else await fs.writeFile(p, e.content);
+      made.set(rel, e.kind);
+      placed.push([rel, e.attrs]);
+    }
+    for (const [rel, a] of placed) {
+      const p = rel ? path.join(from, rel) : from;
+      await fs.lchown(p, a.uid, a.gid);
+      if (made.get(rel) !== 'link') await fs.chmod(p, a.mode);
+    }
+    // Times last, deepest first, so making an entry does not move its parent's.
+    for (const [rel, a] of placed.sort(([x], [y]) => y.length - x.length)) {
+      await touchNs(rel ? path.join(from, rel) : from, a.ns);
+    }
+    return [...made.keys()];
+  }
+
   it('copies random small trees in-process under bun exactly as cp -a does', async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(trees, async ({top, entries}) => {
+      fc.asyncProperty(trees, async (tree) => {
         const base = t.path(`/case${n++}`);
         const from = path.join(base, 'image/etc/x');
-        await fs.mkdir(from, {recursive: true});
-        const made = new Map<string, 'file' | 'dir' | 'link'>([['', 'dir']]);
-        const placed: Array<[string, typeof top]> = [['', top]];
-        for (const [parts, e] of entries) {
-          const rel = parts.join('/');
-          const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
-          if (made.has(rel) || parents.some((p) => made.has(p) && made.get(p) !== 'dir')) continue;
-          for (const p of parents.filter((p) => !made.has(p))) {
-            await fs.mkdir(path.join(from, p));
-            made.set(p, 'dir');
-          }
-          const p = path.join(from, rel);
-          if (e.kind === 'dir') await fs.mkdir(p);
-          else if (e.kind === 'link') await fs.symlink(e.target, p);
-          else await fs.writeFile(p, e.content);
-          made.set(rel, e.kind);
-          placed.push([rel, e.attrs]);
-        }
-        for (const [rel, a] of placed) {
-          const p = rel ? path.join(from, rel) : from;
-          await fs.lchown(p, a.uid, a.gid);
-          if (made.get(rel) !== 'link') await fs.chmod(p, a.mode);
-        }
-        // Times last, deepest first, so making an entry does not move its parent's.
-        for (const [rel, a] of placed.sort(([x], [y]) => y.length - x.length)) {
-          await touchNs(rel ? path.join(from, rel) : from, a.ns);
-        }
+        await writeRandomTree(from, tree);
         const ours = path.join(base, 'state/.immucore/x.bind.staging');
         await fs.mkdir(path.dirname(ours), {recursive: true});
         expect(await underBun(from, ours)).toBe(true);
@@ -221,6 +235,41 @@ process.stdout.write(JSON.stringify(out));`;
       }),
       {numRuns: 25},
     );
+  });
+
+  it('copies random entries of random trees, parents recreated, exactly as cp -a --parents does', async () => {
+    let n = 0;
+    const picks = fc.array(fc.nat(), {minLength: 1, maxLength: 4});
+    await fc.assert(
+      fc.asyncProperty(trees, picks, async (tree, pick) => {
+        const base = t.path(`/entries${n++}`);
+        const from = path.join(base, 'image/etc/x');
+        const paths = (await writeRandomTree(from, tree)).filter((p) => p !== '');
+        fc.pre(paths.length > 0);
+        // Top-most entries, as a seed names them (cp refuses an entry below another one).
+        const picked = [...new Set(pick.map((i) => paths[i % paths.length] as string))];
+        const entries = picked.filter((p) => !picked.some((q) => p.startsWith(`${q}/`)));
+        const [ours, byCp] = [path.join(base, 'staging'), path.join(base, 'by-cp')];
+        await Promise.all([fs.mkdir(ours), fs.mkdir(byCp)]);
+        expect(await underBun(from, ours, entries)).toBe(true);
+        await execa('cp', ['-a', '--parents', '-t', byCp, '--', ...entries], {cwd: from});
+        // The top is the test's own directory on both sides; what is below it is the copy.
+        const below = async (dir: string) => {
+          const {'': _, ...rest} = await snapshot(dir);
+          return rest;
+        };
+        expect(await below(ours)).toEqual(await below(byCp));
+        await fs.rm(base, {recursive: true});
+      }),
+      {numRuns: 25},
+    );
+  });
+
+  it('leaves entries to cp when the target directory is not empty, and copies nothing', async () => {
+    await writeTree(t.path('/sysroot/etc/x'), {a: 'a', b: 'b'});
+    await writeTree(t.path('/staging'), {other: 'o'});
+    expect(await underBun(t.path('/sysroot/etc/x'), t.path('/staging'), ['a'])).toBe(false);
+    expect(await fs.readdir(t.path('/staging'))).toEqual(['other']);
   });
 
   it('keeps a time a nanosecond before a whole second, where a double would round up', async () => {
