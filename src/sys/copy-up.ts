@@ -112,7 +112,7 @@ function createAll(lib: Libc, from: string, to: string, entries: TreeItem[]): vo
     else copyFileSync(src, dst, constants.COPYFILE_EXCL);
     setAttributes(lib, dst, st);
   }
-  // Directories last, deepest first: an entry made inside one changes its mtime.
+  // Directories' attributes last, once all is made: making an entry inside one changes its mtime.
   for (const {rel, st} of entries.toReversed())
     if (st.isDirectory()) setAttributes(lib, joinRel(to, rel), st);
 }
@@ -146,7 +146,7 @@ function smallTree(lib: Libc, from: string, roots: string[]): TreeItem[] | undef
   const out: TreeItem[] = [];
   const seen = new Set<string>();
   let bytes = 0;
-  /** Take one entry; false when the copy must go to cp. */
+  /** Take one entry: its stat, or undefined when the copy must go to cp. */
   const take = (rel: string): BigIntStats | undefined => {
     const p = joinRel(from, rel);
     // Gone since readdir, or a name that is not UTF-8 (readdir's string cannot name it back): cp.

@@ -31,7 +31,6 @@ export const {
   rmSync,
   statSync,
   symlinkSync,
-  utimesSync,
   watch,
   writeFileSync,
   writeSync,
