@@ -68,16 +68,7 @@ export const SMALL_TREE = {entries: 128, bytes: 4 << 20};
  * capabilities), or no FFI to tell xattrs and set exact times (node).
  */
 export async function copySmallTree(from: string, to: string): Promise<boolean> {
-  const lib = await loadLibc();
-  const entries = lib ? smallTree(lib, from, ['']) : undefined;
-  if (!lib || !entries) return false;
-  try {
-    createAll(lib, from, to, entries);
-  } catch (err) {
-    rmSync(to, {recursive: true, force: true});
-    throw copyError(from, to, err);
-  }
-  return true;
+  return copyInProcess(from, [''], to, () => rmSync(to, {recursive: true, force: true}));
 }
 
 /**
@@ -88,14 +79,24 @@ export async function copySmallTree(from: string, to: string): Promise<boolean> 
  * (the caller's staging dir), as cp leaves it.
  */
 export async function copySmallEntries(from: string, entries: string[], to: string): Promise<boolean> {
+  if (entries.length === 0 || !isEmptyDir(to)) return false;
+  return copyInProcess(from, entries, to, () => undefined);
+}
+
+/** Copy `roots` of `from` into `to` when smallTree allows it; `undo` runs before a failure is thrown. */
+async function copyInProcess(from: string, roots: string[], to: string, undo: () => void): Promise<boolean> {
   const lib = await loadLibc();
-  if (!lib || entries.length === 0 || !isEmptyDir(to)) return false;
-  const all = smallTree(lib, from, entries);
-  if (!all) return false;
+  const entries = lib ? smallTree(lib, from, roots) : undefined;
+  if (!lib || !entries) return false;
   try {
-    createAll(lib, from, to, all);
+    createAll(lib, from, to, entries);
   } catch (err) {
-    throw copyError(from, to, err);
+    undo();
+    // A full volume keeps its code (ENOSPC, EDQUOT): the seed names it as the cause, as for cp.
+    throw new SysError(`Cannot copy ${from} to ${to}: ${(err as Error).message}`, {
+      code: (err as NodeJS.ErrnoException).code ?? 'EIO',
+      cause: err,
+    });
   }
   return true;
 }
@@ -115,14 +116,6 @@ function createAll(lib: Libc, from: string, to: string, entries: TreeItem[]): vo
   // Directories' attributes last, once all is made: making an entry inside one changes its mtime.
   for (const {rel, st} of entries.toReversed())
     if (st.isDirectory()) setAttributes(lib, joinRel(to, rel), st);
-}
-
-/** A full volume keeps its code (ENOSPC, EDQUOT): the seed names it as the cause, as for cp. */
-function copyError(from: string, to: string, err: unknown): SysError {
-  return new SysError(`Cannot copy ${from} to ${to}: ${(err as Error).message}`, {
-    code: (err as NodeJS.ErrnoException).code ?? 'EIO',
-    cause: err,
-  });
 }
 
 /** Owner, then mode (chown clears setuid and setgid bits; cp -a does it in this order), then times. */
@@ -183,11 +176,11 @@ function smallTree(lib: Libc, from: string, roots: string[]): TreeItem[] | undef
 
 /**
  * The nanosecond times agree with the millisecond ones. bun 1.3.14's bigint lstat gives 0n
- * nanoseconds for a time before 1970 (its milliseconds are right): such a tree goes to cp.
+ * nanoseconds for a time before 1970 (its milliseconds are right), and such a time seldom divides
+ * to its floored milliseconds: a tree with one goes to cp.
  */
 function exactTimes(st: BigIntStats): boolean {
-  const ms = (ns: bigint) => (ns - (((ns % 1_000_000n) + 1_000_000n) % 1_000_000n)) / 1_000_000n;
-  return ms(st.mtimeNs) === st.mtimeMs && ms(st.atimeNs) === st.atimeMs;
+  return st.mtimeNs / 1_000_000n === st.mtimeMs && st.atimeNs / 1_000_000n === st.atimeMs;
 }
 
 function isEmptyDir(p: string): boolean {

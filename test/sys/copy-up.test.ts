@@ -187,7 +187,7 @@ process.stdout.write(JSON.stringify(out));`;
 
   type RandomTree = typeof trees extends fc.Arbitrary<infer T> ? T : never;
 
-  /** Write a generated tree at `from`: its paths (`''` the top), each with its attributes. */
+  /** Write a generated tree at `from`, attributes and times included; its paths (`''` the top). */
   async function writeRandomTree(from: string, {top, entries}: RandomTree): Promise<string[]> {
     await fs.mkdir(from, {recursive: true});
     const made = new Map<string, 'file' | 'dir' | 'link'>([['', 'dir']]);
